@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify'
+import type { Services } from '../types.js'
+
+const batchSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, unit: { type: 'string' }, source: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' },
+    pageCount: { type: 'integer' }, records: { type: 'array', items: { type: 'string' } },
+    stages: { type: 'object', additionalProperties: { type: 'integer' } }, done: { type: 'boolean' },
+    failures: { type: 'array', items: { type: 'object', properties: { pageId: { type: 'string' }, recordId: { type: 'string' }, stage: { type: 'string' }, reason: { type: 'string' }, at: { type: 'string' } } } },
+    createdAt: { type: 'string' }, updatedAt: { type: 'string' }
+  }
+} as const
+
+export default async function batchRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  app.post<{ Body: { unit: string, source?: 'api' | 'import' } }>('/api/v1/batches', {
+    config: { permission: 'ingest' },
+    schema: {
+      body: {
+        type: 'object', additionalProperties: false, required: ['unit'],
+        properties: { unit: { type: 'string', minLength: 1, maxLength: 35 }, source: { enum: ['api', 'import'], default: 'api' } }
+      },
+      response: { 201: batchSchema }
+    }
+  }, async (request, reply) => {
+    const batch = await services.intake.newBatch(request.body.unit, request.body.source ?? 'api')
+    return await reply.code(201).send(await services.records.batch(batch.id))
+  })
+
+  app.get<{ Params: { id: string } }>('/api/v1/batches/:id', {
+    config: { permission: 'read' },
+    schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^b_[0-9a-z]{23}$' } } }, response: { 200: batchSchema } }
+  }, async (request) => await services.records.batch(request.params.id))
+}

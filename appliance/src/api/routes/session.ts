@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../../errors/index.js'
+import { SESSION_COOKIE } from '../auth.js'
+import type { Services } from '../types.js'
+
+const userSchema = {
+  type: 'object',
+  properties: { username: { type: 'string' }, displayName: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }
+} as const
+
+export default async function sessionRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const secureCookie = process.env.SOHOA_SECURE_COOKIE === '1'
+
+  app.post<{ Body: { username: string, password: string } }>('/api/v1/session', {
+    schema: {
+      body: {
+        type: 'object', additionalProperties: false, required: ['username', 'password'],
+        properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 1024 } }
+      },
+      response: { 200: { type: 'object', properties: { user: userSchema, csrfToken: { type: 'string' } } } }
+    }
+  }, async (request, reply) => {
+    const { cookie, csrfToken, user } = await services.auth.login(request.body.username, request.body.password)
+    void reply.setCookie(SESSION_COOKIE, cookie, { httpOnly: true, sameSite: 'strict', path: '/', secure: secureCookie })
+    return { user, csrfToken }
+  })
+
+  app.get('/api/v1/session', {
+    config: { permission: 'read' },
+    schema: { response: { 200: { type: 'object', properties: { kind: { type: 'string' }, id: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } }, csrfToken: { type: 'string' } } } } }
+  }, async (request) => {
+    const p = request.principal
+    if (!p) throw new AppError('UNAUTHENTICATED')
+    return { kind: p.kind, id: p.id, roles: p.roles, permissions: [...p.permissions], csrfToken: p.csrfToken }
+  })
+
+  app.delete('/api/v1/session', async (request, reply) => {
+    const cookie = request.cookies[SESSION_COOKIE]
+    if (cookie) await services.auth.logout(cookie)
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    return await reply.code(204).send()
+  })
+}

@@ -1,0 +1,35 @@
+import type { Auth, Permission, Principal } from '../auth/index.js'
+import type { Config } from '../config/index.js'
+import type { Intake } from '../intake/index.js'
+import type { Metrics } from '../metrics/index.js'
+import type { Pipeline } from '../pipeline/index.js'
+import type { Records } from '../records/index.js'
+import type { SearchService } from '../search/index.js'
+import type { Store } from '../store/index.js'
+import type { Units } from '../units/index.js'
+
+/** What the HTTP layer may use: services, never the store's internals. */
+export interface Services {
+  version: string
+  config: Config
+  store: Store
+  auth: Auth
+  units: Units
+  intake: Intake
+  records: Records
+  search: SearchService
+  /** Absent on an offline CLI node, which queues work without running it. */
+  pipeline?: Pipeline
+  metrics?: Metrics
+  reindex: () => Promise<{ records: number }>
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+  interface FastifyContextConfig {
+    /** What the caller must be allowed to do; routes without it are public. */
+    permission?: Permission
+  }
+}

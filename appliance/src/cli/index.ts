@@ -1,0 +1,158 @@
+/**
+ * The `sohoa` command. `start` runs the appliance; every other command is a call of the node's API, through the
+ * running appliance's control socket or an offline node (see client.ts).
+ */
+import { Command, Option } from 'commander'
+import { loadConfig, type Config } from '../config/index.js'
+import { isAppError } from '../errors/index.js'
+import { createLogger } from '../log/index.js'
+import { openNode, VERSION } from '../node.js'
+import { connect, printAdminPassword, type ApiClient } from './client.js'
+import { importFiles, messageOf } from './import.js'
+
+export async function main (argv: string[]): Promise<void> {
+  const program = new Command('sohoa')
+    .description('sohoa: số hóa kết quả giải quyết TTHC / digitize administrative-procedure results')
+    .version(VERSION)
+    .option('-c, --config <file>', 'tệp cấu hình JSON / JSON config file (or SOHOA_CONFIG)')
+    .option('-d, --data-dir <dir>', 'thư mục dữ liệu / data directory (or SOHOA_DATA_DIR)')
+  const config = (): Config => {
+    const o = program.opts<{ config?: string, dataDir?: string }>()
+    return loadConfig({ file: o.config, overrides: { dataDir: o.dataDir } })
+  }
+
+  program.command('start').description('chạy thiết bị / run the appliance').action(async () => {
+    const cfg = config()
+    const log = createLogger(cfg.logLevel)
+    const node = await openNode(cfg, log, 'server')
+    if (node.generatedAdminPassword) printAdminPassword(node.generatedAdminPassword)
+    log.info({ address: node.address, dataDir: cfg.dataDir, version: VERSION, ocrWorkers: cfg.ocrWorkers }, 'sohoa started')
+    let stopping = false
+    const shutdown = (signal: string): void => {
+      if (stopping) return
+      stopping = true
+      log.info({ signal }, 'stopping')
+      node.stop().then(() => process.exit(0), (err) => { log.error({ err }, 'stop failed'); process.exit(1) })
+    }
+    process.on('SIGTERM', shutdown)
+    process.on('SIGINT', shutdown)
+  })
+
+  program.command('import')
+    .description('nhập ảnh quét có sẵn / import existing scans (jpg, png, tif; folders recursively)')
+    .argument('<paths...>', 'tệp hoặc thư mục / files or folders')
+    .requiredOption('-u, --unit <code>', 'mã đơn vị / unit code')
+    .option('-b, --batch <id>', 'thêm vào đợt có sẵn / add to an existing batch')
+    .option('--no-progress', 'không hiện thanh tiến độ / no progress bar')
+    .action(async (paths: string[], opts: { unit: string, batch?: string, progress: boolean }) => {
+      await withClient(config(), async (client) => {
+        const summary = await importFiles(client, paths, opts.unit, { batch: opts.batch, progress: opts.progress && process.stderr.isTTY })
+        process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
+        process.stderr.write(`Đã nhập ${summary.imported}, bỏ qua ${summary.skipped} (đã có), lỗi ${summary.failed.length} / imported ${summary.imported}, skipped ${summary.skipped} (already there), failed ${summary.failed.length}\n`)
+        for (const f of summary.failed) process.stderr.write(`  ✗ ${f.file}: ${f.reason}\n`)
+        if (summary.failed.length > 0) process.exitCode = 2
+      })
+    })
+
+  const token = program.command('token').description('mã truy cập cho máy / machine tokens')
+  token.command('create')
+    .requiredOption('-n, --name <name>', 'tên / name (e.g. the copier or system using it)')
+    .addOption(new Option('-s, --scope <scope>', 'phạm vi / scope').choices(['ingest', 'read', 'admin']).makeOptionMandatory())
+    .action(async (opts: { name: string, scope: string }) => {
+      await withClient(config(), async (client) => {
+        const body = await call(client, 'POST', '/api/v1/tokens', { name: opts.name, scope: opts.scope }, 201)
+        process.stderr.write('Mã truy cập (chỉ hiện một lần) / token (shown once only):\n')
+        process.stdout.write(body.secret + '\n')
+      })
+    })
+  token.command('list').action(async () => {
+    await withClient(config(), async (client) => print(await call(client, 'GET', '/api/v1/tokens')))
+  })
+  token.command('revoke').argument('<id>').action(async (id: string) => {
+    await withClient(config(), async (client) => print(await call(client, 'DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`)))
+  })
+
+  const user = program.command('user').description('người dùng / users')
+  user.command('add')
+    .argument('<username>')
+    .addOption(new Option('-r, --role <role...>', 'vai trò / roles').choices(['admin', 'reviewer', 'operator', 'auditor']).makeOptionMandatory())
+    .option('-p, --password <password>', 'mật khẩu (hoặc SOHOA_NEW_PASSWORD; bỏ trống để tạo ngẫu nhiên) / password (or SOHOA_NEW_PASSWORD; omit to generate)')
+    .option('--display-name <name>', 'họ tên hiển thị / display name')
+    .action(async (username: string, opts: { role: string[], password?: string, displayName?: string }) => {
+      const { generatePassword } = await import('../auth/index.js')
+      const password = opts.password ?? process.env.SOHOA_NEW_PASSWORD ?? generatePassword()
+      await withClient(config(), async (client) => {
+        print(await call(client, 'POST', '/api/v1/users', { username, password, roles: opts.role, ...(opts.displayName ? { displayName: opts.displayName } : {}) }, 201))
+        if (!opts.password && !process.env.SOHOA_NEW_PASSWORD) process.stderr.write(`Mật khẩu (chỉ hiện một lần) / password (shown once): ${password}\n`)
+      })
+    })
+  user.command('list').action(async () => {
+    await withClient(config(), async (client) => print(await call(client, 'GET', '/api/v1/users')))
+  })
+
+  const unit = program.command('unit').description('đơn vị / units')
+  unit.command('list').action(async () => {
+    await withClient(config(), async (client) => print(await call(client, 'GET', '/api/v1/units')))
+  })
+  unit.command('add')
+    .requiredOption('--code <code>', 'mã thống kê / statistics code')
+    .requiredOption('--name <name>', 'tên / name')
+    .addOption(new Option('--level <level>').choices(['province', 'district', 'commune']).makeOptionMandatory())
+    .option('--parent <code>', 'đơn vị cấp trên / parent unit')
+    .option('--agency-code <code>', 'mã định danh cơ quan / agency code')
+    .action(async (opts: { code: string, name: string, level: string, parent?: string, agencyCode?: string }) => {
+      await withClient(config(), async (client) => print(await call(client, 'POST', '/api/v1/units', {
+        code: opts.code, name: opts.name, level: opts.level, ...(opts.parent ? { parent: opts.parent } : {}), ...(opts.agencyCode ? { agencyCode: opts.agencyCode } : {})
+      }, 201)))
+    })
+
+  program.command('reindex').description('dựng lại chỉ mục tìm kiếm / rebuild the search index').action(async () => {
+    await withClient(config(), async (client) => print(await call(client, 'POST', '/api/v1/admin/reindex')))
+  })
+
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+  } catch (err) {
+    fail(err)
+  }
+}
+
+async function withClient (cfg: Config, fn: (client: ApiClient) => Promise<void>): Promise<void> {
+  const client = await connect(cfg, createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, process.stderr as any))
+  try {
+    await fn(client)
+  } finally {
+    await client.close()
+  }
+}
+
+async function call (client: ApiClient, method: string, url: string, json?: unknown, expect = 200): Promise<any> {
+  const answer = await client.request(method, url, json === undefined ? undefined : { json })
+  if (answer.status !== expect) {
+    const details = answer.body?.details ? `\n${JSON.stringify(answer.body.details, null, 2)}` : ''
+    throw new CliError(`${messageOf(answer.body)}${details}`)
+  }
+  return answer.body
+}
+
+class CliError extends Error {}
+
+function print (value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+}
+
+function fail (err: unknown): never {
+  if (isAppError(err)) {
+    process.stderr.write(`sohoa: ${err.messageVi} / ${err.messageEn}\n`)
+    const problems = err.details?.problems
+    if (Array.isArray(problems)) for (const p of problems) process.stderr.write(`  - ${p}\n`)
+    else if (err.details) process.stderr.write(`  ${JSON.stringify(err.details)}\n`)
+    process.exit(err.code === 'CONFIG_INVALID' ? 78 : 1)
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`sohoa: ${err.message}\n`)
+    process.exit(1)
+  }
+  process.stderr.write(`sohoa: ${(err as Error)?.stack ?? String(err)}\n`)
+  process.exit(1)
+}

@@ -1,0 +1,89 @@
+/**
+ * The one catalogue of errors sohoa shows to people and to API clients.
+ * Every error has a stable code (never reused), an HTTP status (mapped in one place, the API's error handler),
+ * and a message in Vietnamese first, English second. Domain code throws these; it never throws HTTP errors.
+ */
+export interface ErrorSpec {
+  status: number
+  vi: string
+  en: string
+}
+
+export class AppError extends Error {
+  readonly code: string
+  readonly status: number
+  readonly messageVi: string
+  readonly messageEn: string
+  readonly details?: Record<string, unknown>
+
+  constructor (code: ErrorCode, details?: Record<string, unknown>, cause?: unknown) {
+    const spec = CATALOGUE[code]
+    super(`${spec.vi} / ${spec.en}`, { cause })
+    this.name = 'AppError'
+    this.code = code
+    this.status = spec.status
+    this.messageVi = spec.vi
+    this.messageEn = spec.en
+    this.details = details
+  }
+
+  toJSON (): Record<string, unknown> {
+    return { error: this.code, message: this.messageVi, messageEn: this.messageEn, ...(this.details ? { details: this.details } : {}) }
+  }
+}
+
+export const CATALOGUE = {
+  // configuration
+  CONFIG_INVALID: { status: 500, vi: 'Cấu hình không hợp lệ', en: 'Invalid configuration' },
+  // input
+  VALIDATION: { status: 400, vi: 'Dữ liệu gửi lên không hợp lệ', en: 'The request is not valid' },
+  UNKNOWN_UNIT: { status: 400, vi: 'Không tìm thấy đơn vị với mã này', en: 'No unit has this code' },
+  UNIT_EXISTS: { status: 409, vi: 'Đơn vị với mã này đã tồn tại', en: 'A unit with this code already exists' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, vi: 'Định dạng tệp không được hỗ trợ (chỉ nhận JPEG, PNG, TIFF)', en: 'Unsupported file type (JPEG, PNG and TIFF only)' },
+  PAYLOAD_TOO_LARGE: { status: 413, vi: 'Tệp quá lớn', en: 'The file is too large' },
+  EMPTY_BODY: { status: 422, vi: 'Tệp rỗng', en: 'The file is empty' },
+  IMAGE_UNDECODABLE: { status: 422, vi: 'Không đọc được ảnh: tệp hỏng hoặc không phải ảnh', en: 'The image cannot be decoded: the file is damaged or not an image' },
+  IMAGE_TRUNCATED: { status: 422, vi: 'Ảnh bị cắt cụt (tệp chưa được gửi hết)', en: 'The image is truncated (the file was not sent whole)' },
+  IMAGE_TOO_MANY_PIXELS: { status: 422, vi: 'Ảnh có quá nhiều điểm ảnh', en: 'The image has more pixels than allowed' },
+  UPLOAD_INTERRUPTED: { status: 408, vi: 'Việc gửi tệp bị gián đoạn (kết nối bị ngắt hoặc treo quá lâu)', en: 'The upload was interrupted (the connection broke or stalled)' },
+  // lookups
+  NOT_FOUND: { status: 404, vi: 'Không tìm thấy', en: 'Not found' },
+  RECORD_NOT_FOUND: { status: 404, vi: 'Không tìm thấy hồ sơ', en: 'Record not found' },
+  PAGE_NOT_FOUND: { status: 404, vi: 'Không tìm thấy trang', en: 'Page not found' },
+  BATCH_NOT_FOUND: { status: 404, vi: 'Không tìm thấy đợt quét', en: 'Batch not found' },
+  TOKEN_NOT_FOUND: { status: 404, vi: 'Không tìm thấy mã truy cập', en: 'Token not found' },
+  USER_EXISTS: { status: 409, vi: 'Tên đăng nhập đã tồn tại', en: 'This user name is taken' },
+  // access
+  UNAUTHENTICATED: { status: 401, vi: 'Chưa đăng nhập hoặc mã truy cập không hợp lệ', en: 'Not signed in, or the token is not valid' },
+  LOGIN_FAILED: { status: 401, vi: 'Sai tên đăng nhập hoặc mật khẩu', en: 'Wrong user name or password' },
+  FORBIDDEN: { status: 403, vi: 'Bạn không có quyền thực hiện thao tác này', en: 'You are not allowed to do this' },
+  CSRF: { status: 403, vi: 'Thiếu hoặc sai mã chống giả mạo yêu cầu (CSRF)', en: 'Missing or wrong CSRF token' },
+  RATE_LIMITED: { status: 429, vi: 'Quá nhiều yêu cầu, vui lòng thử lại sau', en: 'Too many requests, try again later' },
+  // scanners (SANE statuses and the network around them)
+  SANE_UNSUPPORTED: { status: 400, vi: 'Máy quét không hỗ trợ thao tác này', en: 'The scanner does not support this operation' },
+  SANE_CANCELLED: { status: 409, vi: 'Lượt quét đã bị hủy', en: 'The scan was cancelled' },
+  SANE_DEVICE_BUSY: { status: 409, vi: 'Thiết bị bận: máy quét đang được dùng', en: 'Device busy: the scanner is in use' },
+  SANE_INVALID: { status: 400, vi: 'Giá trị tùy chọn máy quét không hợp lệ', en: 'Invalid scanner option value' },
+  SANE_JAMMED: { status: 409, vi: 'Kẹt giấy: hãy gỡ giấy kẹt rồi tiếp tục', en: 'Paper jam: clear the paper, then resume' },
+  SANE_NO_DOCS: { status: 409, vi: 'Hết giấy: khay nạp giấy trống', en: 'Feeder empty: no documents in the feeder' },
+  SANE_COVER_OPEN: { status: 409, vi: 'Nắp máy quét đang mở: hãy đóng nắp rồi tiếp tục', en: 'Scanner cover open: close it, then resume' },
+  SANE_IO_ERROR: { status: 502, vi: 'Lỗi thiết bị: máy quét báo lỗi vào/ra', en: 'Device I/O error reported by the scanner' },
+  SANE_NO_MEM: { status: 502, vi: 'Máy quét hết bộ nhớ', en: 'The scanner ran out of memory' },
+  SANE_ACCESS_DENIED: { status: 403, vi: 'Máy quét từ chối truy cập (sai tài khoản hoặc mật khẩu saned)', en: 'Access to the scanner was denied (wrong saned user or password)' },
+  SANE_UNREACHABLE: { status: 502, vi: 'Không kết nối được tới máy chủ quét (saned)', en: 'Cannot reach the scan server (saned)' },
+  SANE_TIMEOUT: { status: 504, vi: 'Máy chủ quét (saned) không trả lời kịp thời', en: 'The scan server (saned) did not answer in time' },
+  SANE_PROTOCOL: { status: 502, vi: 'Máy chủ quét (saned) trả lời sai giao thức', en: 'The scan server (saned) broke the protocol' },
+  SANE_UNKNOWN_DEVICE: { status: 404, vi: 'Không tìm thấy máy quét', en: 'Scanner not found' },
+  // storage and processing
+  STORE_LOCKED: { status: 503, vi: 'Kho dữ liệu đang được một tiến trình sohoa khác sử dụng', en: 'The data store is in use by another sohoa process' },
+  STORAGE_FAILED: { status: 507, vi: 'Không ghi được dữ liệu xuống đĩa', en: 'Could not write the data to disk' },
+  OCR_FAILED: { status: 500, vi: 'Nhận dạng chữ thất bại', en: 'Text recognition failed' },
+  SHUTTING_DOWN: { status: 503, vi: 'Hệ thống đang dừng, vui lòng thử lại sau', en: 'The appliance is shutting down, try again later' },
+  INTERNAL: { status: 500, vi: 'Lỗi hệ thống', en: 'Internal error' }
+} as const satisfies Record<string, ErrorSpec>
+
+export type ErrorCode = keyof typeof CATALOGUE
+
+export function isAppError (err: unknown): err is AppError {
+  return err instanceof AppError
+}

@@ -1,0 +1,17 @@
+/**
+ * Imaging: everything sohoa does to pixels before OCR.
+ * - `inspectImage`: the cheap check at intake (format by signature, pixel limit and truncation from the file's
+ *   structure; no pixel decoded).
+ * - `splitPages`: one master per page (a multi-page TIFF becomes lossless PNGs).
+ * - `preparePage`: the OCR input (grey, deskewed, contrast-stretched, 300 dpi PNG) and a thumbnail.
+ * All pixel work runs in sharp/libvips on libuv threads; the page analysis (skew) runs on a worker thread.
+ * Skew sign: positive = content turned counter-clockwise (text lines rising to the right).
+ */
+export { inspectImage, type InspectOptions } from './inspect.js'
+export { splitPages } from './split.js'
+export { preparePage, type PrepareOptions } from './prepare.js'
+export { estimateSkew, type SkewEstimate, type SkewOptions } from './skew.js'
+export { configureImaging, type ImagingSettings } from './setup.js'
+export { stopAnalysisThread as closeImaging } from './analysis-thread.js'
+export { DEFAULT_MAX_PIXELS, OCR_TARGET_DPI, THUMBNAIL_WIDTH } from './limits.js'
+export type { ImageFormat, ImageInfo, PageInfo, Prepared } from './types.js'

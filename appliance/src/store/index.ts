@@ -1,0 +1,164 @@
+/**
+ * The store: one LevelDB (entries) + one content-addressed file store (bytes) per node. The only module that knows
+ * LevelDB; everything else uses the typed reads below and `tx()` for atomic, synced writes.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { AppError } from '../errors/index.js'
+import { FileStore } from './files.js'
+import { importKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
+import { KeyedMutex } from './mutex.js'
+import { SearchIndexStore, type IndexSublevel } from './search-index.js'
+import type { Batch, IntakeReceipt, Job, Page, PageText, RecordEntry, Session, Token, Unit, User } from './types.js'
+
+export * from './types.js'
+export { FileStore } from './files.js'
+export { newId, isId } from './ids.js'
+export { SearchIndexStore } from './search-index.js'
+
+export type Sub = ReturnType<Level<string, any>['sublevel']>
+type Op = { type: 'put', sublevel: Sub, key: string, value: unknown } | { type: 'del', sublevel: Sub, key: string }
+
+/** Collects writes across kinds and commits them as one atomic LevelDB batch, fsynced before it resolves. */
+export class Tx {
+  private readonly ops: Op[] = []
+  constructor (private readonly store: Store) {}
+
+  private put (name: SublevelName, key: string, value: unknown): this {
+    this.ops.push({ type: 'put', sublevel: this.store.sub(name), key, value })
+    return this
+  }
+
+  private del (name: SublevelName, key: string): this {
+    this.ops.push({ type: 'del', sublevel: this.store.sub(name), key })
+    return this
+  }
+
+  putUnit (u: Unit): this { return this.put('units', u.code, u) }
+  putBatch (b: Batch): this { return this.put('batches', b.id, b) }
+  putRecord (r: RecordEntry): this { return this.put('records', r.id, r) }
+  putPage (p: Page): this { return this.put('pages', p.id, p) }
+  putPageText (pageId: string, t: PageText): this { return this.put('ocr', pageId, t) }
+  putJob (j: Job): this { return this.put('jobs', j.id, j) }
+  delJob (id: string): this { return this.del('jobs', id) }
+  putImport (unit: string, sha256: string, recordId: string): this { return this.put('imports', importKey(unit, sha256), recordId) }
+  putReceipt (key: string, r: IntakeReceipt): this { return this.put('receipts', key, r) }
+  putUser (u: User): this { return this.put('users', u.username, u) }
+  putToken (t: Token): this { return this.put('tokens', t.hash, t) }
+  putSession (s: Session): this { return this.put('sessions', s.hash, s) }
+  delSession (hash: string): this { return this.del('sessions', hash) }
+  putMeta (key: string, value: unknown): this { return this.put('meta', key, value) }
+
+  get size (): number { return this.ops.length }
+
+  async commit (): Promise<void> {
+    if (this.ops.length === 0) return
+    try {
+      await this.store.db.batch(this.ops as any, { sync: true })
+    } catch (err) {
+      throw new AppError('STORAGE_FAILED', undefined, err)
+    }
+  }
+}
+
+export class Store {
+  readonly db: Level<string, any>
+  readonly files: FileStore
+  /** The full-text index's persistence (its keys live in `search-index.ts`). */
+  readonly searchIndex: SearchIndexStore
+  readonly dataDir: string
+  private readonly subs = new Map<SublevelName, Sub>()
+  private readonly mutex = new KeyedMutex()
+
+  private constructor (dataDir: string) {
+    this.dataDir = dataDir
+    this.db = new Level<string, any>(join(dataDir, 'db'), { valueEncoding: 'json' })
+    this.files = new FileStore(join(dataDir, 'files'))
+    for (const name of SUBLEVELS) this.subs.set(name, this.db.sublevel<string, any>(name, { valueEncoding: 'json' }) as unknown as Sub)
+    this.searchIndex = new SearchIndexStore(this.subs.get('index') as unknown as IndexSublevel)
+  }
+
+  static async open (dataDir: string): Promise<Store> {
+    await mkdir(dataDir, { recursive: true, mode: 0o750 })
+    const store = new Store(dataDir)
+    try {
+      await store.db.open()
+    } catch (err) {
+      const code = (err as any)?.cause?.code ?? (err as any)?.code
+      if (code === 'LEVEL_LOCKED') throw new AppError('STORE_LOCKED', { dataDir }, err)
+      throw new AppError('STORAGE_FAILED', { dataDir }, err)
+    }
+    await store.files.init()
+    const version = await store.getMeta<number>('layoutVersion')
+    if (version === undefined) await store.tx().putMeta('layoutVersion', LAYOUT_VERSION).commit()
+    else if (version > LAYOUT_VERSION) {
+      await store.close()
+      throw new AppError('CONFIG_INVALID', { problems: [`data layout ${version} is newer than this sohoa (${LAYOUT_VERSION})`] })
+    }
+    return store
+  }
+
+  /** For `store/` modules only (the search index persists itself through its own sublevel). */
+  sub (name: SublevelName): Sub {
+    return this.subs.get(name)!
+  }
+
+  tx (): Tx { return new Tx(this) }
+
+  /** Serialises read-modify-write sequences on one entity inside this process. */
+  async lock<T> (key: string, fn: () => Promise<T>): Promise<T> {
+    return await this.mutex.run(key, fn)
+  }
+
+  async close (): Promise<void> {
+    if (this.db.status === 'open') await this.db.close()
+  }
+
+  private async get<T> (name: SublevelName, key: string): Promise<T | undefined> {
+    return await this.sub(name).get(key) as T | undefined
+  }
+
+  private async * values<T> (name: SublevelName, opts: { reverse?: boolean, gt?: string, lt?: string, limit?: number } = {}): AsyncGenerator<T> {
+    for await (const value of this.sub(name).values(opts)) yield value as T
+  }
+
+  getMeta<T> (key: string): Promise<T | undefined> { return this.get<T>('meta', key) }
+  getUnit (code: string): Promise<Unit | undefined> { return this.get<Unit>('units', code) }
+  getBatch (id: string): Promise<Batch | undefined> { return this.get<Batch>('batches', id) }
+  getRecord (id: string): Promise<RecordEntry | undefined> { return this.get<RecordEntry>('records', id) }
+  getPage (id: string): Promise<Page | undefined> { return this.get<Page>('pages', id) }
+  getPageText (pageId: string): Promise<PageText | undefined> { return this.get<PageText>('ocr', pageId) }
+  getJob (id: string): Promise<Job | undefined> { return this.get<Job>('jobs', id) }
+  getUser (username: string): Promise<User | undefined> { return this.get<User>('users', username) }
+  getTokenByHash (hash: string): Promise<Token | undefined> { return this.get<Token>('tokens', hash) }
+  getSession (hash: string): Promise<Session | undefined> { return this.get<Session>('sessions', hash) }
+  getReceipt (key: string): Promise<IntakeReceipt | undefined> { return this.get<IntakeReceipt>('receipts', key) }
+  findImport (unit: string, sha256: string): Promise<string | undefined> { return this.get<string>('imports', importKey(unit, sha256)) }
+
+  async getPages (ids: string[]): Promise<Page[]> {
+    if (ids.length === 0) return []
+    const pages = await this.sub('pages').getMany(ids) as Array<Page | undefined>
+    return pages.filter((p): p is Page => p !== undefined)
+  }
+
+  async getPageTexts (ids: string[]): Promise<Array<PageText | undefined>> {
+    if (ids.length === 0) return []
+    return await this.sub('ocr').getMany(ids) as Array<PageText | undefined>
+  }
+
+  listUnits (): AsyncGenerator<Unit> { return this.values<Unit>('units') }
+  listUsers (): AsyncGenerator<User> { return this.values<User>('users') }
+  listTokens (): AsyncGenerator<Token> { return this.values<Token>('tokens') }
+  listJobs (): AsyncGenerator<Job> { return this.values<Job>('jobs') }
+  listPages (): AsyncGenerator<Page> { return this.values<Page>('pages') }
+  listSessions (): AsyncGenerator<Session> { return this.values<Session>('sessions') }
+  /** Newest first. */
+  listRecords (opts: { limit?: number, before?: string } = {}): AsyncGenerator<RecordEntry> {
+    return this.values<RecordEntry>('records', { reverse: true, limit: opts.limit, lt: opts.before })
+  }
+
+  listBatches (opts: { limit?: number } = {}): AsyncGenerator<Batch> {
+    return this.values<Batch>('batches', { reverse: true, limit: opts.limit })
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The LevelDB key space, in one place. One database per node at `<dataDir>/db`; every kind of entry lives in its
+ * own sublevel (abstract-level prefixes keys with `!<name>!`); values are JSON. Nothing outside `store/` knows
+ * these names. Bump LAYOUT_VERSION and add a numbered migration in `migrations.ts` when a key or value shape changes.
+ *
+ * | sublevel   | key                          | value                              |
+ * |------------|------------------------------|------------------------------------|
+ * | meta       | `layoutVersion`, `node`, …   | node-wide facts                    |
+ * | units      | `<statistics code>`          | Unit                               |
+ * | batches    | `<batchId>`                  | Batch                              |
+ * | records    | `<recordId>`                 | RecordEntry (ids sort by time)     |
+ * | pages      | `<pageId>`                   | Page                               |
+ * | ocr        | `<pageId>`                   | PageText (text + word boxes)       |
+ * | jobs       | `<pageId>`                   | Job (the page's pipeline job)      |
+ * | imports    | `<unit>!<sha256>`            | recordId made from that file       |
+ * | receipts   | `<idempotency key>`          | IntakeReceipt                      |
+ * | users      | `<username>`                 | User                               |
+ * | tokens     | `<sha256 of the secret>`     | Token                              |
+ * | sessions   | `<sha256 of the cookie>`     | Session                            |
+ * | index      | see `search-index.ts`        | the full-text index                |
+ */
+export const LAYOUT_VERSION = 1
+
+export const SUBLEVELS = [
+  'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
+  'users', 'tokens', 'sessions', 'index'
+] as const
+
+export type SublevelName = typeof SUBLEVELS[number]
+
+export const importKey = (unit: string, sha256: string): string => `${unit}!${sha256}`

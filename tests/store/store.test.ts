@@ -1,0 +1,62 @@
+import t from 'tap'
+import { newId, isId, Store, type Unit } from '../../appliance/src/store/index.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const unit = (code: string): Unit => ({ code, name: `Huyện ${code}`, level: 'district', parent: '64', agencyCode: null, createdAt: new Date().toISOString() })
+
+t.test('a transaction commits across sublevels at once and survives reopening', async t => {
+  const dir = await tempDir(t)
+  const store = await Store.open(dir)
+  await store.tx().putUnit(unit('622')).putMeta('x', 1).commit()
+  await store.close()
+  const again = await Store.open(dir)
+  t.teardown(() => again.close())
+  t.equal((await again.getUnit('622'))?.name, 'Huyện 622')
+  t.equal(await again.getMeta('x'), 1)
+  t.equal(await again.getMeta('layoutVersion'), 1)
+  t.equal(await again.getUnit('999'), undefined)
+})
+
+t.test('a second process (or open) on the same data dir is refused clearly', async t => {
+  const dir = await tempDir(t)
+  const store = await Store.open(dir)
+  t.teardown(() => store.close())
+  await t.rejects(Store.open(dir), { code: 'STORE_LOCKED' })
+})
+
+t.test('lock serialises read-modify-write on one key', async t => {
+  const store = await Store.open(await tempDir(t))
+  t.teardown(() => store.close())
+  await store.tx().putMeta('n', 0).commit()
+  await Promise.all(Array.from({ length: 20 }, async () => await store.lock('n', async () => {
+    const n = (await store.getMeta<number>('n'))!
+    await new Promise(resolve => setImmediate(resolve))
+    await store.tx().putMeta('n', n + 1).commit()
+  })))
+  t.equal(await store.getMeta('n'), 20)
+})
+
+t.test('ids are time-ordered and typed', async t => {
+  const a = newId('r')
+  await new Promise(resolve => setTimeout(resolve, 2))
+  const b = newId('r')
+  t.ok(a < b)
+  t.ok(isId(a, 'r'))
+  t.notOk(isId(a, 'p'))
+})
+
+t.test('records list newest first', async t => {
+  const store = await Store.open(await tempDir(t))
+  t.teardown(() => store.close())
+  const ids: string[] = []
+  for (let i = 0; i < 3; i++) {
+    const id = newId('r')
+    ids.push(id)
+    const now = new Date().toISOString()
+    await store.tx().putRecord({ id, unit: '622', batchId: 'b', filename: null, sourceSha256: 'x', pageIds: [], status: 'draft', createdAt: now, updatedAt: now }).commit()
+    await new Promise(resolve => setTimeout(resolve, 2))
+  }
+  const listed = []
+  for await (const r of store.listRecords()) listed.push(r.id)
+  t.same(listed, [...ids].reverse())
+})
