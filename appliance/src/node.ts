@@ -82,6 +82,8 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     if (mode === 'offline') return handle
 
     await pipeline!.start()
+    // Loads the postings of common words so the first searches do not wait on LevelDB; not needed to serve.
+    void search.warmUp().catch(err => log.warn({ err }, 'search warm-up failed'))
     cleanup.push(async () => await pipeline!.stop())
     const push = await startPush({ config, intake, log: log.child({ module: 'push' }) })
     cleanup.push(async () => await push.stop())

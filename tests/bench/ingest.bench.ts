@@ -17,21 +17,24 @@ function variant (jpeg: Buffer, n: number): Buffer {
 }
 
 export async function benchIngest (dataDir: string, opts: { posts: number, loadPages: number }): Promise<Record<string, number>> {
-  const app = await startAppliance({ dataDir, env: { SOHOA_OCR_WORKERS: '2', SOHOA_LOG_LEVEL: 'warn' } })
+  const app = await startAppliance({ dataDir, env: { SOHOA_OCR_WORKERS: '2' } })
   try {
     const { secret } = await createToken(app.url, 'ingest')
     const post = async (body: Buffer, name: string): Promise<number> => {
       const started = performance.now()
       const res = await fetch(`${app.url}/api/v1/pages?unit=622&filename=${name}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'image/jpeg' }, body: new Uint8Array(body) })
       if (res.status !== 201) throw new Error(`post failed: ${res.status} ${await res.text()}`)
+      if (process.env.BENCH_VERBOSE) process.stderr.write(`${name} ${(performance.now() - started).toFixed(1)} ms ${res.headers.get('server-timing')}\n`)
       await res.arrayBuffer()
       return performance.now() - started
     }
     // The load: corpus pages queued for OCR.
     const corpus = (await readdir(CORPUS)).filter(f => f.endsWith('.jpg')).slice(0, opts.loadPages)
     for (const f of corpus) await post(await readFile(join(CORPUS, f)), f)
-    // A ~2 MB colour A4 JPEG at 300 dpi.
-    const big = await sharp(join(CORPUS, '0000.jpg')).jpeg({ quality: 97, chromaSubsampling: '4:4:4' }).toBuffer()
+    // A ~2 MB colour A4 JPEG at 300 dpi: a corpus page with scanner-like grain (noise compresses badly, as paper does).
+    const { width, height } = await sharp(join(CORPUS, '0000.jpg')).metadata()
+    const grain = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).png().toBuffer()
+    const big = await sharp(join(CORPUS, '0000.jpg')).composite([{ input: grain, blend: 'soft-light' }]).jpeg({ quality: 92 }).toBuffer()
     await new Promise(resolve => setTimeout(resolve, 3000)) // let OCR saturate both cores
     const latencies: number[] = []
     for (let i = 0; i < opts.posts; i++) {

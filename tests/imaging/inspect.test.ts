@@ -3,6 +3,7 @@ import sharp from 'sharp'
 import { crc32 } from 'node:zlib'
 import { isAppError } from '../../appliance/src/errors/index.js'
 import { DEFAULT_MAX_PIXELS, inspectImage } from '../../appliance/src/imaging/index.js'
+import { TiffReader } from '../../appliance/src/imaging/tiff.js'
 import { corpusFile, corpusTruth, frameHeaderAt, jfif, makeTiff, noisyJpeg, withSegment } from './helpers.js'
 
 const opts = { maxPixels: DEFAULT_MAX_PIXELS }
@@ -104,6 +105,22 @@ t.test('JPEG structure', async t => {
   t.equal(await code(inspectImage(bombCut, opts)), 'IMAGE_TOO_MANY_PIXELS', 'refused as a bomb even though also truncated')
   t.equal(await code(inspectImage(jpeg, { maxPixels: 1654 * 2338 - 1 })), 'IMAGE_TOO_MANY_PIXELS', 'limit is width x height')
   t.equal((await inspectImage(jpeg, { maxPixels: 1654 * 2338 })).height, 2338, 'exactly at the limit passes')
+})
+
+t.test('progressive JPEG and tiled TIFF', async t => {
+  const progressive = await sharp(corpusFile('0002.jpg')).jpeg({ progressive: true, quality: 80 }).toBuffer()
+  t.equal((await sharp(progressive).metadata()).isProgressive, true)
+  t.match(await inspectImage(progressive, opts), { width: 1654, height: 2338 }, 'several scans, tables between them')
+  t.equal(await code(inspectImage(progressive.subarray(0, Math.floor(progressive.length * 0.7)), opts)), 'IMAGE_TRUNCATED', 'cut in a later scan')
+  const tiled = await sharp(corpusFile('0002.jpg')).tiff({ tile: true, tileWidth: 256, tileHeight: 256, compression: 'lzw' }).toBuffer()
+  t.match(await inspectImage(tiled, opts), { format: 'tiff', width: 1654, height: 2338 })
+  t.equal(await code(inspectImage(tiled.subarray(0, tiled.length - 3000), opts)), 'IMAGE_TRUNCATED', 'cut tiled TIFF')
+  const reader = new TiffReader(tiled)
+  const counts = reader.readIfd(reader.firstIfd).entries.get(325)! // TileByteCounts
+  t.equal(counts.type, 4, 'LONG byte counts')
+  const overlong = Buffer.from(tiled)
+  overlong.writeUInt32LE(tiled.length, counts.at + (counts.count - 1) * 4)
+  t.equal(await code(inspectImage(overlong, opts)), 'IMAGE_TRUNCATED', 'last tile runs past the end of the file')
 })
 
 t.test('JPEG resolution: EXIF, JFIF inch and cm, absent', async t => {

@@ -158,3 +158,12 @@ t.test('input is checked before anything is written', async t => {
   await t.rejects(search.indexDocument('a', { text: 'x', attrs: { n: NaN } }), { code: 'VALIDATION' })
   t.same(await search.stats(), { documents: 0, totalLength: 0, terms: 0, averageLength: 0 })
 })
+
+t.test('paging arguments out of range are brought into range', async t => {
+  const { search } = await openIndex(t)
+  for (let i = 0; i < 25; i++) await search.indexDocument(`r${String(i).padStart(2, '0')}`, { text: `hồ sơ số ${i}` })
+  t.equal((await search.search('hồ sơ')).results.length, 20, 'default limit 20')
+  t.equal((await search.search('hồ sơ', { limit: 0 })).results.length, 1)
+  t.equal((await search.search('hồ sơ', { limit: NaN, offset: NaN })).results.length, 20)
+  t.equal((await search.search('hồ sơ', { limit: 5, offset: -3 })).results[0].recordId, (await search.search('hồ sơ', { limit: 1 })).results[0].recordId)
+})

@@ -217,3 +217,33 @@ t.test('the cache keeps to its budget', async t => {
   await search.indexDocument('new', { text: 'ủy ban nhân dân huyện Ia Grai' })
   t.ok(store.cached.postings <= 30, 'writes that grow a cached list evict others')
 })
+
+t.test('warming up caches the most frequent lists within the budget, answers unchanged', async t => {
+  const first = await openIndex(t, undefined, { cacheMinList: 5, cachedPostings: 100 })
+  await indexCorpus(first.search)
+  const before = await first.search.search('ủy ban nhân dân', { limit: 100 })
+  await first.close()
+  const again = await openIndex(t, first.dir)
+  // Counts the posting scans that reach LevelDB.
+  const sub = again.db.sublevel<string, any>('index', { valueEncoding: 'json' })
+  let scans = 0
+  const counting: IndexSublevel = {
+    get: async key => await sub.get(key),
+    getMany: async keys => await sub.getMany(keys),
+    batch: async ops => { await sub.batch(ops) },
+    clear: async () => { await sub.clear() },
+    iterator: options => { if (options.gt?.startsWith('post!') === true) scans++; return sub.iterator(options) }
+  }
+  // Lists of 20 or more postings are worth caching here: the words of the letterhead, in all 24 documents.
+  const search = createSearchIndex(new SearchIndexStore(counting, { cacheMinList: 20, cachedPostings: 10_000 }))
+  const warmed = await search.warmUp()
+  t.ok(warmed.terms >= 10 && warmed.postings === warmed.terms * 24, `${warmed.terms} lists, ${warmed.postings} postings`)
+  t.equal(scans, warmed.terms)
+  const scansWarming = scans
+  const budgeted = createSearchIndex(new SearchIndexStore(sub, { cacheMinList: 20, cachedPostings: 100 }))
+  t.ok((await budgeted.warmUp()).postings <= 100, 'no more than the budget')
+  t.same(await search.search('ủy ban nhân dân', { limit: 100 }), before)
+  t.equal(scans, scansWarming, 'answered from memory')
+  await search.search('ksor')
+  t.equal(scans, scansWarming + 1, 'a rarer word still reads LevelDB')
+})

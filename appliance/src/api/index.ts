@@ -32,7 +32,6 @@ export interface ApiOptions {
 export async function buildApi ({ services, log, local = false }: ApiOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
-    disableRequestLogging: false,
     forceCloseConnections: true,
     requestTimeout: 120_000,
     bodyLimit: 1024 * 1024,

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { Ajv } from 'ajv'
 import { AppError } from '../errors/index.js'
+import { DEFAULT_MAX_PIXELS } from '../imaging/limits.js'
 
 export interface Config {
   dataDir: string
@@ -56,8 +57,7 @@ export interface WatchFolderConfig {
   stableMs: number
 }
 
-/** 200 megapixels: ~3x a 600 dpi A3 page (69.6 MP), far below what a decompression bomb claims. */
-export const DEFAULT_MAX_PIXELS = 200_000_000
+export { DEFAULT_MAX_PIXELS }
 
 export const DEFAULTS: Config = {
   dataDir: './data',

@@ -27,6 +27,8 @@ export interface IntakeRequest {
 export interface IntakeResult extends IntakeReceipt {
   /** False when these bytes had already made a record for this unit (nothing new stored). */
   created: boolean
+  /** Milliseconds spent per phase (checks, file write, database commit), for the Server-Timing header. */
+  timings?: Record<string, number>
 }
 
 export interface IntakeOptions {
@@ -77,18 +79,22 @@ export class Intake {
     }
     await this.requireUnit(req.unit)
     if (req.bytes.length === 0) throw new AppError('EMPTY_BODY')
+    const t0 = performance.now()
     const info = await inspectImage(req.bytes, { maxPixels: this.opts.maxPixels })
     const sha256 = FileStore.hash(req.bytes)
+    const timings: Record<string, number> = { check: performance.now() - t0 }
 
     // One upload at a time per (unit, file): two identical concurrent posts make one record.
     return await this.store.lock(`intake:${req.unit}:${sha256}`, async () => {
       const existing = await this.store.findImport(req.unit, sha256)
       if (existing) return { ...(await this.receiptOf(existing)), created: false }
 
+      const t1 = performance.now()
       const masters = await splitPages(req.bytes, info)
       const stored: Array<{ sha256: string, size: number }> = []
       await this.store.files.put(req.bytes, sha256)
       for (const bytes of masters) stored.push(bytes === req.bytes ? { sha256, size: bytes.length } : await this.store.files.put(bytes))
+      timings.files = performance.now() - t1
 
       const commit = async (): Promise<IntakeResult> => {
         const batch = req.batchId ? await this.requireBatch(req.batchId, req.unit) : await this.makeBatch(req.unit, req.source)
@@ -116,8 +122,10 @@ export class Intake {
           tx.putPage(page).putJob(job)
         }
         if (req.idempotencyKey) tx.putReceipt(req.idempotencyKey, receipt)
+        const t2 = performance.now()
         await tx.commit()
-        return { ...receipt, created: true }
+        timings.commit = performance.now() - t2
+        return { ...receipt, created: true, timings }
       }
       const result = req.batchId ? await this.store.lock(`batch:${req.batchId}`, commit) : await commit()
       this.opts.log.info({ batchId: result.batchId, recordId: result.recordId, pages: result.pages.length, source: req.source }, 'page(s) accepted')

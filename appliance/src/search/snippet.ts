@@ -83,7 +83,6 @@ export function makeSnippet (text: string, clauses: Clause[], together: Clause[]
   const hits = all.length > 0 ? findHits(tokenizeNormalized(text), all) : []
   let start = 0
   let end = Math.min(text.length, width)
-  let shown: Hit[] = []
   if (hits.length > 0) {
     const [from, to] = bestWindow(hits, width)
     const first = hits[from].start
@@ -91,11 +90,11 @@ export function makeSnippet (text: string, clauses: Clause[], together: Clause[]
     const spare = Math.max(0, width - (last - first))
     start = Math.max(0, first - Math.min(LEAD_CHARS, spare))
     end = Math.min(text.length, Math.max(last, start + width))
-    // Every hit inside the window is marked, not only those of the best group.
-    shown = hits.filter(h => h.clause < clauses.length && h.start >= start && h.end <= end)
   }
   start = cutStart(text, start)
   end = cutEnd(text, end)
+  // Every hit inside the window is marked, not only those of the best group.
+  const shown = hits.filter(h => h.clause < clauses.length && h.start >= start && h.end <= end)
   // Merge overlapping marks (a phrase and a term on the same words).
   const marks: Array<{ start: number, end: number }> = []
   for (const h of shown) {

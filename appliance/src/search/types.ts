@@ -59,4 +59,6 @@ export interface SearchService {
   /** Empties the index (before a full `sohoa reindex`). */
   clear: () => Promise<void>
   stats: () => Promise<SearchStats>
+  /** Reads the most common words' postings into memory (call it in the background after start). */
+  warmUp: () => Promise<{ terms: number, postings: number }>
 }

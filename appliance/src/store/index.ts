@@ -16,6 +16,7 @@ export * from './types.js'
 export { FileStore } from './files.js'
 export { newId, isId } from './ids.js'
 export { SearchIndexStore } from './search-index.js'
+export type * from './search-index.js'
 
 export type Sub = ReturnType<Level<string, any>['sublevel']>
 type Op = { type: 'put', sublevel: Sub, key: string, value: unknown } | { type: 'del', sublevel: Sub, key: string }

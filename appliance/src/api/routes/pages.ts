@@ -47,7 +47,8 @@ export default async function pagesRoutes (app: FastifyInstance, { services }: {
       idempotencyKey: request.headers['idempotency-key'] as string | undefined
     })
     if (result.created) services.metrics?.pagesReceived.inc({ source: 'api' }, result.pages.length)
-    const { created, ...answer } = result
+    const { created, timings, ...answer } = result
+    if (timings) void reply.header('server-timing', Object.entries(timings).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(', '))
     return await reply.code(created ? 201 : 200).send({ ...answer, duplicate: !created })
   })
 }
