@@ -37,7 +37,7 @@ export function printAdminPassword (password: string): void {
     '',
     `      ${password}`,
     '',
-    '  Hãy đổi mật khẩu này hoặc đặt SOHOA_ADMIN_PASSWORD. / Change it, or set SOHOA_ADMIN_PASSWORD.',
+    '  Hãy lưu giữ mật khẩu này cẩn thận. / Keep this password safe.',
     '', ''
   ].join('\n'))
 }
