@@ -49,7 +49,10 @@ export async function startAppliance (opts: StartOptions): Promise<Appliance> {
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`appliance did not start in 60 s\n${stderr}`)), 60_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL') // never leave a half-started appliance behind
+      reject(new Error(`appliance did not start in 60 s\n${stderr}`))
+    }, 60_000)
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`appliance exited with ${code}\n${stderr}`)) })
     createInterface({ input: child.stdout! }).on('line', (line) => {
       logs.push(line)
