@@ -19,6 +19,7 @@ import { createSteps, indexRecord } from './pipeline/steps.js'
 import { startPush } from './push/index.js'
 import { PACKAGE_ROOT } from './paths.js'
 import { Records } from './records/index.js'
+import { ScannerService } from './scanner/index.js'
 import { createSearchService } from './search/index.js'
 import { Store } from './store/index.js'
 import { Units } from './units/index.js'
@@ -66,8 +67,11 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       pipeline = new Pipeline({ store, steps, log: log.child({ module: 'pipeline' }), maxAttempts: config.jobMaxAttempts })
     }
     const intake = new Intake({ store, maxPixels: config.maxPixels, log: log.child({ module: 'intake' }), onAccepted: (r) => { void pipeline?.enqueue(r.pages.map(p => p.id)) } })
+    const scanners = mode === 'server'
+      ? new ScannerService({ hosts: config.sanedHosts, timeoutMs: config.sanedTimeoutMs, store, intake, pipeline, log: log.child({ module: 'scanner' }) })
+      : undefined
     const services: Services = {
-      version: VERSION, config, store, auth, units, intake, records, search, pipeline, metrics,
+      version: VERSION, config, store, auth, units, intake, records, search, pipeline, metrics, scanners,
       reindex: async () => {
         await search.clear()
         let n = 0

@@ -12,9 +12,11 @@ import { installErrorHandler } from './errors.js'
 import accessRoutes from './routes/access.js'
 import adminRoutes from './routes/admin.js'
 import batchRoutes from './routes/batches.js'
+import batchEventRoutes from './routes/batch-events.js'
 import healthRoutes from './routes/health.js'
 import pagesRoutes from './routes/pages.js'
 import recordRoutes from './routes/records.js'
+import scannerRoutes from './routes/scanners.js'
 import searchRoutes from './routes/search.js'
 import sessionRoutes from './routes/session.js'
 import unitRoutes from './routes/units.js'
@@ -45,6 +47,8 @@ export async function buildApi ({ services, log, local = false }: ApiOptions): P
   await app.register(sessionRoutes, opts)
   await app.register(pagesRoutes, opts)
   await app.register(batchRoutes, opts)
+  await app.register(batchEventRoutes, opts)
+  await app.register(scannerRoutes, opts)
   await app.register(recordRoutes, opts)
   await app.register(searchRoutes, opts)
   await app.register(accessRoutes, opts)

@@ -4,6 +4,7 @@ import type { Intake } from '../intake/index.js'
 import type { Metrics } from '../metrics/index.js'
 import type { Pipeline } from '../pipeline/index.js'
 import type { Records } from '../records/index.js'
+import type { ScannerService } from '../scanner/index.js'
 import type { SearchService } from '../search/index.js'
 import type { Store } from '../store/index.js'
 import type { Units } from '../units/index.js'
@@ -21,6 +22,8 @@ export interface Services {
   /** Absent on an offline CLI node, which queues work without running it. */
   pipeline?: Pipeline
   metrics?: Metrics
+  /** Scanners on saned hosts; absent where the node does not drive scanners (offline CLI). */
+  scanners?: ScannerService
   reindex: () => Promise<{ records: number }>
 }
 

@@ -74,6 +74,10 @@ export const CATALOGUE = {
   SANE_TIMEOUT: { status: 504, vi: 'Máy chủ quét (saned) không trả lời kịp thời', en: 'The scan server (saned) did not answer in time' },
   SANE_PROTOCOL: { status: 502, vi: 'Máy chủ quét (saned) trả lời sai giao thức', en: 'The scan server (saned) broke the protocol' },
   SANE_UNKNOWN_DEVICE: { status: 404, vi: 'Không tìm thấy máy quét', en: 'Scanner not found' },
+  SCANNER_BUSY: { status: 409, vi: 'Máy quét đang chạy một đợt quét khác: chờ đợt đó xong hoặc hủy nó', en: 'This scanner is already running a batch: wait for it to end or cancel it' },
+  SCAN_INTERRUPTED: { status: 409, vi: 'Đợt quét bị gián đoạn vì hệ thống dừng hoặc khởi động lại: hãy tiếp tục đợt quét', en: 'The scan was interrupted because the appliance stopped or restarted: resume the batch' },
+  BATCH_STATE: { status: 409, vi: 'Đợt quét không ở trạng thái cho phép thao tác này', en: 'The batch is not in a state that allows this' },
+  SCANNERS_DISABLED: { status: 503, vi: 'Chức năng máy quét không chạy trên nút này', en: 'Scanners are not available on this node' },
   // storage and processing
   STORE_LOCKED: { status: 503, vi: 'Kho dữ liệu đang được một tiến trình sohoa khác sử dụng', en: 'The data store is in use by another sohoa process' },
   STORAGE_FAILED: { status: 507, vi: 'Không ghi được dữ liệu xuống đĩa', en: 'Could not write the data to disk' },
