@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../types.js'
 
-const batchSchema = {
+export const batchSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, unit: { type: 'string' }, source: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors/index.js'
 import type { ScannerService, ScanProfile, StartScanRequest } from '../../scanner/index.js'
 import type { Services } from '../types.js'
+import { batchSchema } from './batches.js'
 
 const errorSchema = {
   type: 'object',
@@ -35,16 +36,6 @@ const scannerSchema = {
     options: { type: 'array', items: optionSchema },
     profile: profileSchema,
     standardProblems: { type: 'array', items: { type: 'string' } }
-  }
-} as const
-
-const batchSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' }, unit: { type: 'string' }, source: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' },
-    pageCount: { type: 'integer' }, records: { type: 'array', items: { type: 'string' } },
-    stages: { type: 'object', additionalProperties: { type: 'integer' } }, done: { type: 'boolean' },
-    createdAt: { type: 'string' }, updatedAt: { type: 'string' }
   }
 } as const
 
