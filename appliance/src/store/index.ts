@@ -7,10 +7,10 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
-import { importKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
+import { eventKey, importKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
 import { KeyedMutex } from './mutex.js'
 import { SearchIndexStore, type IndexSublevel } from './search-index.js'
-import type { Batch, IntakeReceipt, Job, Page, PageText, RecordEntry, Session, Token, Unit, User } from './types.js'
+import type { Batch, IntakeReceipt, Job, Page, PageText, RecordEntry, RecordEvent, Session, Token, Unit, User } from './types.js'
 
 export * from './types.js'
 export { FileStore } from './files.js'
@@ -50,6 +50,7 @@ export class Tx {
   putSession (s: Session): this { return this.put('sessions', s.hash, s) }
   delSession (hash: string): this { return this.del('sessions', hash) }
   putMeta (key: string, value: unknown): this { return this.put('meta', key, value) }
+  putEvent (e: RecordEvent): this { return this.put('events', eventKey(e.recordId, e.id), e) }
 
   get size (): number { return this.ops.length }
 
@@ -154,6 +155,12 @@ export class Store {
   listJobs (): AsyncGenerator<Job> { return this.values<Job>('jobs') }
   listPages (): AsyncGenerator<Page> { return this.values<Page>('pages') }
   listSessions (): AsyncGenerator<Session> { return this.values<Session>('sessions') }
+  /** A record's events, oldest first. */
+  async listEvents (recordId: string): Promise<RecordEvent[]> {
+    const out: RecordEvent[] = []
+    for await (const e of this.values<RecordEvent>('events', { gt: `${recordId}!`, lt: `${recordId}!\xff` })) out.push(e)
+    return out
+  }
   /** Newest first. */
   listRecords (opts: { limit?: number, before?: string } = {}): AsyncGenerator<RecordEntry> {
     return this.values<RecordEntry>('records', { reverse: true, limit: opts.limit, lt: opts.before })

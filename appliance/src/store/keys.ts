@@ -18,14 +18,17 @@
  * | tokens     | `<sha256 of the secret>`     | Token                              |
  * | sessions   | `<sha256 of the cookie>`     | Session                            |
  * | index      | see `search-index.ts`        | the full-text index                |
+ * | events     | `<recordId>!<eventId>`       | RecordEvent (a record's history)   |
  */
 export const LAYOUT_VERSION = 1
 
 export const SUBLEVELS = [
   'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
-  'users', 'tokens', 'sessions', 'index'
+  'users', 'tokens', 'sessions', 'index', 'events'
 ] as const
 
 export type SublevelName = typeof SUBLEVELS[number]
 
 export const importKey = (unit: string, sha256: string): string => `${unit}!${sha256}`
+
+export const eventKey = (recordId: string, eventId: string): string => `${recordId}!${eventId}`

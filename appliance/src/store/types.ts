@@ -147,3 +147,21 @@ export interface IntakeReceipt {
   recordId: string
   pages: Array<{ id: string, sha256: string }>
 }
+
+/**
+ * One thing that happened to a record, kept for its archival package (PREMIS events) and its history. Append-only:
+ * events are never rewritten.
+ */
+export interface RecordEvent {
+  /** Time-ordered id (`e_…`), unique per event. */
+  id: string
+  recordId: string
+  /** PREMIS-style event type: capture, ocr, extraction, review, approval, signature, archiving, fixity, validity, … */
+  type: string
+  at: string
+  /** Who or what did it: a username, `system`, or a software agent such as `tesseract.js 7`. */
+  agent: string
+  outcome: 'success' | 'failure'
+  /** Short, non-personal detail (never names or ID numbers). */
+  detail?: string
+}
