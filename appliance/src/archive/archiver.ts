@@ -1,0 +1,187 @@
+/**
+ * Archiving an approved record: the signed "SAO Y" PDF/A, the OCR words as a file, the retention and validity from
+ * the result-type table, then ONE atomic write holding the record's new state, its events and the signed log entry
+ * that vouches for every file. Approved records left by a crash are archived at the next start; a crash between
+ * storing the PDF and the log write leaves only an unreferenced file (never a half-archived record).
+ */
+import { stat } from 'node:fs/promises'
+import { AppError } from '../errors/index.js'
+import type { Logger } from '../log/index.js'
+import { retentionOf, validUntilOf, type ResultTypeTable } from '../records/retention.js'
+import { archiveIdOf, type RecordLifecycle } from '../records/index.js'
+import { newId, type Page, type PageText, type RecordEntry, type Store, type Tx } from '../store/index.js'
+import type { SigningIdentity } from './identity.js'
+import type { ArchiveLog } from './log/index.js'
+import { buildArchivalPdf } from './pdf/index.js'
+import { signSaoY } from './signing/index.js'
+
+export interface ArchiverOptions {
+  store: Store
+  lifecycle: RecordLifecycle
+  log: ArchiveLog
+  identity: SigningIdentity
+  resultTypes: ResultTypeTable
+  /** Base URL of the public verification page (`<publicUrl>/verify/<archiveId>`). */
+  publicUrl: string
+  producer: string
+  logger: Logger
+}
+
+/** What the log says about an archived record: enough for the province to index it and for a restore. */
+export function describeArchived (record: RecordEntry): Record<string, unknown> {
+  return {
+    id: record.id,
+    archiveId: archiveIdOf(record),
+    unit: record.unit,
+    batchId: record.batchId,
+    filename: record.filename,
+    fields: Object.fromEntries(Object.entries(record.fields ?? {}).map(([k, f]) => [k, f.value])),
+    codes: record.codes ?? null,
+    validity: record.validity ?? { state: 'valid' },
+    retention: record.retention ?? null,
+    pageCount: record.pageIds.length,
+    createdAt: record.createdAt,
+    approvedBy: record.approvedBy ?? null,
+    approvedAt: record.approvedAt ?? null,
+    archivedAt: record.archivedAt ?? null,
+    pdf: record.pdf ? { sha256: record.pdf.sha256, filename: record.pdf.filename } : null,
+    textSha256: record.textSha256 ?? null
+  }
+}
+
+/** `<dossier code>.<NN>.pdf` (TT 05/2025) when the record has a dossier code; else its archive id. */
+export function pdfFilename (record: RecordEntry, indexInDossier = 1): string {
+  const dossier = record.codes?.dossierCode
+  return dossier ? `${dossier}.${String(indexInDossier).padStart(2, '0')}.pdf` : `${archiveIdOf(record)}.pdf`
+}
+
+export class Archiver {
+  private readonly queue: string[] = []
+  private running: Promise<void> | null = null
+  private stopped = false
+
+  constructor (private readonly opts: ArchiverOptions) {}
+
+  /** Archives the approved records a crash or a stop left behind, then whatever is enqueued. */
+  async start (): Promise<void> {
+    for await (const record of this.opts.store.listRecords()) if (record.status === 'approved' && !record.deleted) this.enqueue(record.id)
+  }
+
+  enqueue (recordId: string): void {
+    if (this.stopped || this.queue.includes(recordId)) return
+    this.queue.push(recordId)
+    this.running ??= this.drain().finally(() => { this.running = null })
+  }
+
+  /** Resolves when nothing is queued (tests and shutdown). */
+  async idle (): Promise<void> {
+    while (this.running) await this.running
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    this.queue.length = 0
+    await this.idle()
+  }
+
+  private async drain (): Promise<void> {
+    while (this.queue.length > 0) {
+      const id = this.queue.shift()!
+      try {
+        await this.archive(id)
+      } catch (err) {
+        // Stays approved: the next start (or an admin's retry) archives it.
+        this.opts.logger.error({ err, recordId: id }, 'archiving failed')
+      }
+    }
+  }
+
+  /** Signs, stores and logs one approved record. Idempotent: an archived record is left as it is. */
+  async archive (recordId: string): Promise<RecordEntry> {
+    const { store, lifecycle, log, identity, logger } = this.opts
+    const record = await store.getRecord(recordId)
+    if (!record) throw new AppError('RECORD_NOT_FOUND', { recordId })
+    if (record.status === 'archived') return record
+    if (record.status !== 'approved') throw new AppError('RECORD_STATE', { recordId, status: record.status })
+    const started = performance.now()
+    const pages = await store.getPages(record.pageIds)
+    const texts = await store.getPageTexts(record.pageIds)
+    const signingTime = new Date()
+    const filename = pdfFilename(record)
+    const pdf = await this.signedPdf(record, pages, texts, signingTime)
+    const pdfFile = await store.files.put(pdf)
+    const textFile = await store.files.put(Buffer.from(JSON.stringify({ recordId, pages: texts.map((t, i) => ({ pageId: record.pageIds[i], ...(t ?? {}) })) })))
+    const now = new Date().toISOString()
+
+    const next = await lifecycle.change(recordId, async (current, tx) => {
+      if (current.status !== 'approved') return null
+      const archived: RecordEntry = {
+        ...current,
+        status: 'archived',
+        archivedAt: now,
+        pdf: { sha256: pdfFile.sha256, size: pdfFile.size, filename, testCertificate: identity.testCertificate },
+        textSha256: textFile.sha256,
+        validity: { state: 'valid' },
+        version: (current.version ?? 0) + 1,
+        updatedAt: now
+      }
+      archived.retention = retentionOf(this.opts.resultTypes, archived)
+      const validUntil = validUntilOf(this.opts.resultTypes, archived)
+      if (validUntil && !archived.fields?.validUntil?.value) {
+        archived.fields = { ...archived.fields, validUntil: { value: validUntil, confidence: 1, boxes: [], warnings: ['FROM_RESULT_TYPE'] } }
+      }
+      tx.putVersion({ recordId, version: archived.version!, at: now, by: 'system', action: 'archive', changes: { status: { from: 'approved', to: 'archived' } } })
+        .putEvent({ id: newId('e'), recordId, type: 'signature', at: signingTime.toISOString(), agent: identity.certificate.subjectName, outcome: 'success', detail: identity.testCertificate ? 'SAO Y, test certificate' : 'SAO Y' })
+        .putEvent({ id: newId('e'), recordId, type: 'archiving', at: now, agent: 'system', outcome: 'success', detail: `retention ${archived.retention}` })
+      return archived
+    }, async (tx, archived) => {
+      const files = [
+        ...pages.map(p => ({ sha256: p.sha256, size: p.size, role: 'master' })),
+        ...(record.sourceSha256 && !pages.some(p => p.sha256 === record.sourceSha256) ? [{ sha256: record.sourceSha256, size: 0, role: 'source' }] : []),
+        { sha256: pdfFile.sha256, size: pdfFile.size, role: 'pdf' },
+        { sha256: textFile.sha256, size: textFile.size, role: 'text' }
+      ]
+      await fillSourceSize(store, files)
+      await log.append({ type: 'record.archived', recordId, unit: archived.unit, files, data: { record: describeArchived(archived) } }, (logTx: Tx) => { logTx.include(tx) })
+    })
+    logger.info({ recordId, pages: pages.length, ms: Math.round(performance.now() - started) }, 'record archived')
+    return next
+  }
+
+  private async signedPdf (record: RecordEntry, pages: Page[], texts: Array<PageText | undefined>, signingTime: Date): Promise<Uint8Array> {
+    const { store, identity } = this.opts
+    const field = (n: string): string | null => record.fields?.[n]?.value ?? null
+    const archiveId = archiveIdOf(record)
+    const unsigned = await buildArchivalPdf({
+      pages: await Promise.all(pages.map(async (p, i) => ({
+        image: await store.files.read(p.sha256),
+        mime: p.mime,
+        dpi: p.dpi ?? 300,
+        words: texts[i]?.words ?? [],
+        ...(texts[i] ? { wordsSpace: { width: texts[i]!.width, height: texts[i]!.height, skewDeg: p.skewDeg ?? 0 } } : {})
+      }))),
+      metadata: {
+        title: [field('documentType'), field('documentNumber')].filter(Boolean).join(' ') || archiveId,
+        agency: identity.agencyName,
+        archiveId,
+        unit: record.unit,
+        dossierCode: record.codes?.dossierCode ?? null,
+        fields: Object.fromEntries(Object.entries(record.fields ?? {}).map(([k, f]) => [k, f.value]))
+      },
+      producer: this.opts.producer,
+      createdAt: signingTime
+    })
+    return await signSaoY(unsigned, {
+      p12: identity.p12,
+      passphrase: identity.passphrase,
+      agencyName: identity.agencyName,
+      signingTime,
+      verifyUrl: `${this.opts.publicUrl.replace(/\/$/, '')}/verify/${archiveId}`,
+      testCertificate: identity.testCertificate
+    })
+  }
+}
+
+async function fillSourceSize (store: Store, files: Array<{ sha256: string, size: number, role: string }>): Promise<void> {
+  for (const f of files) if (f.size === 0) f.size = (await stat(store.files.path(f.sha256))).size
+}

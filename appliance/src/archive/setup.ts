@@ -1,0 +1,54 @@
+/** Builds the archive of one node: its key and log always; on a serving node also the signer and the archiver. */
+import type { Config } from '../config/index.js'
+import type { Logger } from '../log/index.js'
+import { loadResultTypes, type RecordLifecycle } from '../records/index.js'
+import type { Store } from '../store/index.js'
+import type { Units } from '../units/index.js'
+import { Archiver } from './archiver.js'
+import { loadSigningIdentity, type SigningIdentity } from './identity.js'
+import { ArchiveLifecycle } from './lifecycle.js'
+import { ArchiveLog, loadOrCreateNodeKey, type NodeKey } from './log/index.js'
+import { closeSeparatorDetector } from '../separator/index.js'
+
+export interface ArchiveServices {
+  key: NodeKey
+  log: ArchiveLog
+  lifecycle: ArchiveLifecycle
+  archiver?: Archiver
+  identity?: SigningIdentity
+}
+
+/** The copying agency's name as the decree wants it on "SAO Y": the people's committee of the unit. */
+export function agencyNameOf (unitName: string): string {
+  const upper = unitName.normalize('NFC').toLocaleUpperCase('vi')
+  return upper.startsWith('ỦY BAN') || upper.startsWith('UBND') ? upper : `ỦY BAN NHÂN DÂN ${upper}`
+}
+
+export function publicUrlOf (config: Config, address?: string): string {
+  if (config.publicUrl) return config.publicUrl
+  return address ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`
+}
+
+export async function openArchive (opts: {
+  config: Config, store: Store, units: Units, lifecycle: RecordLifecycle, log: Logger, serving: boolean, version: string
+}): Promise<ArchiveServices> {
+  const { config, store, units, lifecycle, log, serving } = opts
+  const key = await loadOrCreateNodeKey(config.dataDir)
+  const archiveLog = await ArchiveLog.open(store, key)
+  const services: ArchiveServices = { key, log: archiveLog, lifecycle: new ArchiveLifecycle(store, lifecycle, archiveLog) }
+  if (!serving) return services
+  const unit = await units.get(config.unit)
+  const identity = await loadSigningIdentity(config, config.agencyName ?? agencyNameOf(unit.name))
+  if (identity.testCertificate) log.warn({ certificate: identity.certificate.subjectName }, 'signing with a self-signed TEST certificate: configure the agency certificate (signing.p12Path)')
+  services.identity = identity
+  services.archiver = new Archiver({
+    store, lifecycle, log: archiveLog, identity, resultTypes: loadResultTypes(),
+    publicUrl: publicUrlOf(config), producer: `sohoa ${opts.version}`, logger: log
+  })
+  return services
+}
+
+export async function closeArchive (services: ArchiveServices): Promise<void> {
+  await services.archiver?.stop()
+  await closeSeparatorDetector()
+}
