@@ -1,7 +1,9 @@
 /**
  * Full-text search at archive scale: N synthetic Vietnamese administrative documents (~2,000 characters each) are
- * indexed one by one into a real LevelDB in a temp dir, then typical 2–3 word queries, phrases and document numbers
- * are timed. Not part of the test suite: call `benchSearch()` from the bench runner.
+ * indexed one by one into a real LevelDB in a temp dir, as records are (text, lifecycle attributes and the fields
+ * extraction reads), then typical 2–3 word queries, phrases and document numbers are timed, and the records'
+ * own questions: exact lookups, filtered queries, facets over every hit. Not part of the test suite: call
+ * `benchSearch()` from the bench runner.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -25,7 +27,14 @@ export function rng (seed: number): () => number {
   return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32 }
 }
 
-export interface Fake { text: string, unit: string, number: string, name: string }
+export interface Fake {
+  text: string
+  unit: string
+  number: string
+  name: string
+  /** What extraction would read from the text (issue date, type, issuer, holder and ID). */
+  fields: { documentType: string, documentNumber: string, issuedDate: string, issuer: string, subjectName: string, subjectId: string }
+}
 
 export function makeDoc (random: () => number, n: number): Fake {
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]
@@ -37,11 +46,15 @@ export function makeDoc (random: () => number, n: number): Fake {
   const kind = pick(['GPXD', 'QĐ', 'TLKS', 'HKD'])
   const number = `${int(1, 3000)}/${kind}-UBND`
   const date = `${pad(int(1, 28))}/${pad(int(1, 12))}/${int(2005, 2024)}`
+  // Drawn in the order the text uses them, so the texts are the same as before fields were added.
+  const [day, month, year] = [int(1, 28), int(1, 12), int(2005, 2024)]
+  const documentType = pick(['GIẤY PHÉP XÂY DỰNG', 'QUYẾT ĐỊNH', 'TRÍCH LỤC KHAI SINH', 'GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH'])
+  const subjectId = `0643${int(10000000, 99999999)}`
   const lines = [
     'ỦY BAN NHÂN DÂN', 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', `HUYỆN ${huyen.toUpperCase()}`, 'Độc lập - Tự do - Hạnh phúc',
-    `Số: ${number}`, `${huyen}, ngày ${pad(int(1, 28))} tháng ${pad(int(1, 12))} năm ${int(2005, 2024)}`,
-    pick(['GIẤY PHÉP XÂY DỰNG', 'QUYẾT ĐỊNH', 'TRÍCH LỤC KHAI SINH', 'GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH']),
-    `Cấp cho: Ông (bà) ${name}`, `Số CCCD: 0643${int(10000000, 99999999)}`, `Ngày, tháng, năm sinh: ${date}`
+    `Số: ${number}`, `${huyen}, ngày ${pad(day)} tháng ${pad(month)} năm ${year}`,
+    documentType,
+    `Cấp cho: Ông (bà) ${name}`, `Số CCCD: ${subjectId}`, `Ngày, tháng, năm sinh: ${date}`
   ]
   while (lines.join('\n').length < 1900) {
     lines.push(pick([
@@ -57,7 +70,13 @@ export function makeDoc (random: () => number, n: number): Fake {
     ]))
   }
   lines.push('KT. CHỦ TỊCH', 'PHÓ CHỦ TỊCH', person())
-  return { text: lines.join('\n'), unit: String(600 + (n % 17)), number, name }
+  const fields = { documentType, documentNumber: number, issuedDate: `${year}-${pad(month)}-${pad(day)}`, issuer: `ỦY BAN NHÂN DÂN HUYỆN ${huyen.toUpperCase()}`, subjectName: name, subjectId }
+  return { text: lines.join('\n'), unit: String(600 + (n % 17)), number, name, fields }
+}
+
+/** A record's lifecycle attributes, spread over the corpus without using the random sequence. */
+function lifecycle (n: number): { status: string, validity: string, createdAt: string } {
+  return { status: ['draft', 'approved', 'archived'][n % 3], validity: n % 10 === 0 ? 'expired' : 'valid', createdAt: new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString() }
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100
@@ -80,7 +99,7 @@ export async function benchSearch (options: { docs?: number, rounds?: number } =
       chars += doc.text.length
       if (i % Math.max(1, Math.floor(docs / 20)) === 0) samples.push(doc)
       const t0 = performance.now()
-      await search.indexDocument(`r${String(i).padStart(6, '0')}`, { text: doc.text, attrs: { unit: doc.unit } })
+      await search.indexDocument(`r${String(i).padStart(6, '0')}`, { text: doc.text, attrs: { unit: doc.unit, ...lifecycle(i) }, fields: doc.fields })
       indexTimes.push(performance.now() - t0)
     }
     const indexSeconds = (performance.now() - started) / 1000
@@ -109,6 +128,28 @@ export async function benchSearch (options: { docs?: number, rounds?: number } =
         if (r === 0) totals.push(res.total)
       }
     }
+    // Records' own questions, on the warm index: exact lookups, filtered queries, facets over every hit.
+    const lookupTimes: number[] = []
+    const filteredTimes: number[] = []
+    const facetTimes: number[] = []
+    const lookups = samples.slice(0, 10)
+    for (let r = 0; r < Math.max(1, rounds / 4); r++) {
+      for (const s of lookups) {
+        let t0 = performance.now()
+        await cold.search('', { documentNumber: s.number.toLowerCase() })
+        await cold.search('', { subjectId: s.fields.subjectId })
+        lookupTimes.push((performance.now() - t0) / 2)
+        t0 = performance.now()
+        await cold.search('thu hoi dat', { documentTypes: ['quyết định'], issuedFrom: '2010', issuedTo: '2020-06', statuses: ['approved', 'archived'], validity: ['valid'] })
+        filteredTimes.push(performance.now() - t0)
+      }
+      for (const q of ['giay phep xay dung', '', samples[0].name]) {
+        const t0 = performance.now()
+        await cold.search(q, { facets: true })
+        facetTimes.push(performance.now() - t0)
+      }
+    }
+
     // What a restarted appliance spends filling the cache in the background.
     const w0 = performance.now()
     const warmed = await createSearchIndex(new SearchIndexStore(db.sublevel<string, any>('index', { valueEncoding: 'json' }))).warmUp()
@@ -129,6 +170,10 @@ export async function benchSearch (options: { docs?: number, rounds?: number } =
       search_query_p99_ms: round(percentile(queryTimes, 99)),
       search_query_max_ms: round(Math.max(...queryTimes)),
       search_hits_median: percentile(totals, 50),
+      search_lookup_p50_ms: round(percentile(lookupTimes, 50)),
+      search_filtered_query_p50_ms: round(percentile(filteredTimes, 50)),
+      search_facets_query_p50_ms: round(percentile(facetTimes, 50)),
+      search_facets_query_max_ms: round(Math.max(...facetTimes)),
       search_warm_up_ms: Math.round(warmUpMs),
       search_warm_up_postings: warmed.postings,
       search_cached_postings: cachedPostings

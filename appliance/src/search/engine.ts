@@ -1,10 +1,14 @@
 /**
- * The search service over a SearchIndexStore: tokenises documents into postings, and answers queries by
- * intersecting posting lists (rarest term first), checking phrases by position, ranking with BM25, then building
- * snippets for the requested page only.
+ * The search service over a SearchIndexStore: tokenises documents (text and fields) into postings, and answers
+ * queries by intersecting posting lists (rarest term first), checking phrases by position, ranking with BM25 plus
+ * a bonus for terms found in fields, then building snippets and field summaries for the requested page only.
+ * Facets, when asked, count the whole result set from the in-memory document table.
  */
 import { AppError } from '../errors/index.js'
 import type { IndexedDoc, SearchIndexStore } from '../store/search-index.js'
+import { checkFields, indexAttrs, summaryOf } from './attributes.js'
+import { countFacets } from './facets.js'
+import { FIELD_BONUS, MAX_TEXT_TOKENS, fieldTokens, inField, matchedFields } from './fields.js'
 import { compileFilter, checkAttrs, type DocFilter } from './filters.js'
 import { normalizeText } from './fold.js'
 import { adjacentWords, parseQuery, type ParsedQuery } from './query.js'
@@ -85,27 +89,47 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
     return { ids, dfs, postings }
   }
 
-  async function withSnippets (ranked: Array<{ id: string, score: number }>, parsed: ParsedQuery | undefined): Promise<SearchHit[]> {
+  /** The page's hits: snippet from the text, the summary fields, and (for a query) the fields that matched. */
+  async function hitsOf (ranked: Array<{ id: string, score: number }>, docs: ReadonlyMap<string, IndexedDoc>, query?: { parsed: ParsedQuery, postings: Map<string, Postings> }): Promise<SearchHit[]> {
     const texts = await store.texts(ranked.map(r => r.id))
-    const clauses = parsed?.clauses ?? []
-    const together = parsed === undefined ? [] : adjacentWords(parsed).map(pair => ({ terms: pair }))
-    return ranked.map((r, i) => ({ recordId: r.id, score: r.score, snippet: makeSnippet(texts[i] ?? '', clauses, together) }))
+    const clauses = query?.parsed.clauses ?? []
+    const together = query === undefined ? [] : adjacentWords(query.parsed).map(pair => ({ terms: pair }))
+    return ranked.map((r, i) => {
+      const hit: SearchHit = {
+        recordId: r.id,
+        score: r.score,
+        snippet: makeSnippet(texts[i] ?? '', clauses, together),
+        fields: summaryOf(docs.get(r.id)?.attrs ?? {})
+      }
+      if (query !== undefined) {
+        hit.matchedFields = matchedFields(clauses.map(c => c.terms.map(t => query.postings.get(t)?.get(r.id) ?? [])))
+      }
+      return hit
+    })
   }
 
   return {
     async indexDocument (id: string, doc: SearchDocument): Promise<void> {
       checkId(id)
       if (typeof doc?.text !== 'string') throw new AppError('VALIDATION', { field: 'text' })
-      const attrs = checkAttrs(doc.attrs)
+      const fields = checkFields(doc.fields)
+      const attrs = indexAttrs(checkAttrs(doc.attrs), fields)
       const text = normalizeText(doc.text)
-      const tokens = tokenizeNormalized(text)
       const postings = new Map<string, number[]>()
-      for (const token of tokens) {
-        const positions = postings.get(token.term)
-        if (positions === undefined) postings.set(token.term, [token.position])
-        else positions.push(token.position)
+      let length = 0
+      const add = (term: string, position: number): void => {
+        const positions = postings.get(term)
+        if (positions === undefined) postings.set(term, [position])
+        else positions.push(position)
+        length++
       }
-      await store.replace(id, { text, length: tokens.length, attrs, postings })
+      for (const token of tokenizeNormalized(text)) {
+        if (token.position >= MAX_TEXT_TOKENS) break
+        add(token.term, token.position)
+      }
+      // After the text's: every list stays ascending.
+      for (const token of fieldTokens(fields)) add(token.term, token.position)
+      await store.replace(id, { text, length, attrs, postings })
     },
 
     async removeDocument (id: string): Promise<boolean> {
@@ -116,7 +140,8 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
       const { limit, offset } = page(options)
       const filter = compileFilter(options)
       const parsed = parseQuery(typeof query === 'string' ? query : '')
-      if (parsed.unmatchable) return { total: 0, results: [] }
+      const none = (): SearchResults => options.facets === true ? { total: 0, results: [], facets: countFacets([], new Map()) } : { total: 0, results: [] }
+      if (parsed.unmatchable) return none()
       const docs = await store.documents()
 
       if (parsed.clauses.length === 0) {
@@ -124,12 +149,14 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
         for (const [id, doc] of docs) if (filter === undefined || filter(doc.attrs)) listed.push({ id, at: recency(doc) })
         listed.sort((a, b) => a.at < b.at ? 1 : a.at > b.at ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
         const slice = listed.slice(offset, offset + limit).map(d => ({ id: d.id, score: 0 }))
-        return { total: listed.length, results: await withSnippets(slice, undefined) }
+        const results: SearchResults = { total: listed.length, results: await hitsOf(slice, docs) }
+        if (options.facets === true) results.facets = countFacets(listed.map(d => d.id), docs)
+        return results
       }
 
       const stats = await store.stats()
       const found = await match(parsed, filter, docs)
-      if (found === undefined) return { total: 0, results: [] }
+      if (found === undefined) return none()
       const averageLength = stats.documents > 0 ? stats.totalLength / stats.documents : 0
       const termIdf = found.dfs.map(df => idf(stats.documents, df))
       const lists = parsed.terms.map(t => found.postings.get(t)!)
@@ -147,6 +174,7 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
           // Removed by a write that landed while this query ran: leave it out.
           if (positions === undefined) { score = NaN; break }
           score += bm25Term(positions.length, doc.length, averageLength, termIdf[i])
+          if (inField(positions)) score += FIELD_BONUS * termIdf[i]
         }
         for (const pair of pairs) {
           const a = pair.first.get(id)
@@ -156,7 +184,9 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
         if (doc !== undefined && !Number.isNaN(score)) ranked.push({ id, score })
       }
       ranked.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-      return { total: ranked.length, results: await withSnippets(ranked.slice(offset, offset + limit), parsed) }
+      const results: SearchResults = { total: ranked.length, results: await hitsOf(ranked.slice(offset, offset + limit), docs, { parsed, postings: found.postings }) }
+      if (options.facets === true) results.facets = countFacets(ranked.map(r => r.id), docs)
+      return results
     },
 
     async clear (): Promise<void> {
@@ -170,6 +200,10 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
     async stats (): Promise<SearchStats> {
       const s = await store.stats()
       return { ...s, averageLength: s.documents > 0 ? s.totalLength / s.documents : 0 }
+    },
+
+    async reindexAdvised (): Promise<boolean> {
+      return await store.reindexAdvised()
     }
   }
 }

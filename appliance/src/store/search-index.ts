@@ -6,7 +6,10 @@
  * Key layout inside the sublevel (values are JSON; `!` separates parts, and sorts before every term character):
  *
  * - `layout`                 → number. The version of this layout (INDEX_LAYOUT); an index written by a newer one
- *                              is refused, an older one will be migrated or rebuilt with `sohoa reindex`.
+ *                              is refused. Layout 2 (fields) reads layout 1 as it is: opening one raises it to 2
+ *                              and notes `upgradedFrom`, until a rebuild (`sohoa reindex`) gives every document
+ *                              its fields and lookup keys.
+ * - `upgradedFrom`           → number. The older layout this index was opened from; deleted by clear().
  * - `stats`                  → IndexStats `{ documents, totalLength, terms }`: N, the sum of document lengths (for
  *                              BM25's average length) and the vocabulary size, written in every document's batch.
  * - `doc!<docId>`            → IndexedDoc `{ length, attrs, indexedAt }`: one per indexed document; loaded into
@@ -15,7 +18,8 @@
  * - `text!<docId>`           → string: the document's text (NFC), for snippets.
  * - `df!<term>`              → number: how many documents hold the term (deleted at 0).
  * - `post!<term>!<docId>`    → number[]: the term's token positions in the document, ascending. A term's postings
- *                              are one contiguous key range, read with one iterator.
+ *                              are one contiguous key range, read with one iterator. Layout 2: positions from
+ *                              10,000,000 up are in the document's fields (search/fields.ts says which field).
  *
  * Writes of one document are one LevelDB batch, and writes are serialised inside this class, so N, the total
  * length, the vocabulary size and every df always match the postings (`audit()` recomputes them to prove it).
@@ -23,7 +27,8 @@
 import { AppError } from '../errors/index.js'
 import { KeyedMutex } from './mutex.js'
 
-export const INDEX_LAYOUT = 1
+/** 1: text only. 2: positions in fields too, and attributes with derived lookup keys (a superset of 1). */
+export const INDEX_LAYOUT = 2
 
 /** A value a document can be filtered (and later faceted) on. */
 export type AttrValue = string | number | boolean | null
@@ -67,6 +72,7 @@ type Op = { type: 'put', key: string, value: unknown } | { type: 'del', key: str
 
 const K = {
   layout: 'layout',
+  upgradedFrom: 'upgradedFrom',
   stats: 'stats',
   doc: (id: string) => `doc!${id}`,
   terms: (id: string) => `terms!${id}`,
@@ -160,6 +166,8 @@ export class SearchIndexStore {
    */
   private readonly ids = new Map<string, string>()
   private corpus: IndexStats | undefined
+  /** The layout this index was opened from when it was older than INDEX_LAYOUT and not rebuilt since. */
+  private upgradedFrom: number | undefined
   private readonly sync: boolean
   private readonly cache: PostingsCache
   /** Counts committed writes: a scan that saw one land while it ran is not cached (it may predate it). */
@@ -178,6 +186,12 @@ export class SearchIndexStore {
   async stats (): Promise<IndexStats> {
     await this.load()
     return { ...this.corpus! }
+  }
+
+  /** True when documents written by an older layout may remain (they lack fields): `sohoa reindex` rebuilds them. */
+  async reindexAdvised (): Promise<boolean> {
+    await this.load()
+    return this.upgradedFrom !== undefined
   }
 
   /** Every indexed document's length and attributes, by id. Read-only; kept current by this class's writes. */
@@ -318,6 +332,7 @@ export class SearchIndexStore {
       }
       this.docs = new Map()
       this.corpus = { documents: 0, totalLength: 0, terms: 0 }
+      this.upgradedFrom = undefined
     })
   }
 
@@ -427,7 +442,17 @@ export class SearchIndexStore {
           this.ids.set(id, id)
         })
         const stats: IndexStats | undefined = await this.db.get(K.stats)
-        if (layout === undefined) await this.commit([{ type: 'put', key: K.layout, value: INDEX_LAYOUT }])
+        if (layout === undefined) {
+          await this.commit([{ type: 'put', key: K.layout, value: INDEX_LAYOUT }])
+        } else if (layout < INDEX_LAYOUT && docs.size === 0) {
+          await this.commit([{ type: 'put', key: K.layout, value: INDEX_LAYOUT }])
+        } else if (layout < INDEX_LAYOUT) {
+          // Readable as it is; raised at once so an older sohoa refuses it rather than misread field positions.
+          await this.commit([{ type: 'put', key: K.layout, value: INDEX_LAYOUT }, { type: 'put', key: K.upgradedFrom, value: layout }])
+          this.upgradedFrom = layout
+        } else {
+          this.upgradedFrom = (await this.db.get(K.upgradedFrom)) ?? undefined
+        }
         // N and the total length follow from the document table; trust it if they disagree (an interrupted clear()).
         let totalLength = 0
         for (const doc of docs.values()) totalLength += doc.length

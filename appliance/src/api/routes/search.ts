@@ -1,8 +1,47 @@
 import type { FastifyInstance } from 'fastify'
+import { RECORD_STATUSES, VALIDITY_STATES, type RecordStatusValue, type ValidityValue } from '../../search/index.js'
 import type { Services } from '../types.js'
 
-interface SearchQuery { q?: string, unit?: string, limit?: number, offset?: number }
+interface SearchQuery {
+  q?: string
+  unit?: string
+  documentType?: string | string[]
+  issuedFrom?: string
+  issuedTo?: string
+  status?: string
+  validity?: string
+  documentNumber?: string
+  subjectId?: string
+  facets?: boolean
+  limit?: number
+  offset?: number
+}
 
+/** `a,b,c` of allowed words only. */
+const listOf = (words: readonly string[]): string => `^(${words.join('|')})(,(${words.join('|')}))*$`
+const ISSUED = '^\\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\\d|3[01]))?)?$'
+const documentTypeSchema = { type: 'string', minLength: 1, maxLength: 200 } as const
+
+const facetSchema = { type: 'array', items: { type: 'object', properties: { value: { type: 'string' }, count: { type: 'integer' } } } } as const
+
+const hitSchema = {
+  type: 'object',
+  properties: {
+    recordId: { type: 'string' },
+    score: { type: 'number' },
+    snippet: { type: 'string' },
+    fields: {
+      type: 'object',
+      properties: { documentType: { type: 'string' }, documentNumber: { type: 'string' }, issuedDate: { type: 'string' }, issuer: { type: 'string' } }
+    },
+    matchedFields: { type: 'array', items: { type: 'string' } }
+  }
+} as const
+
+/**
+ * `GET /api/v1/search`: full text over records' OCR text and extracted fields, with filters and facets. Without
+ * `q` (or with an empty one) the records the filters allow are listed newest first.
+ */
 export default async function searchRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   app.get<{ Querystring: SearchQuery }>('/api/v1/search', {
     config: { permission: 'read' },
@@ -12,6 +51,17 @@ export default async function searchRoutes (app: FastifyInstance, { services }: 
         properties: {
           q: { type: 'string', maxLength: 500 },
           unit: { type: 'string', maxLength: 400, description: 'one unit code, or several separated by commas' },
+          documentType: {
+            description: 'a document type as printed (a facet value); repeat the parameter for several (types may hold commas)',
+            anyOf: [documentTypeSchema, { type: 'array', items: documentTypeSchema, minItems: 1, maxItems: 20 }]
+          },
+          issuedFrom: { type: 'string', pattern: ISSUED, description: 'YYYY, YYYY-MM or YYYY-MM-DD: issued on or after' },
+          issuedTo: { type: 'string', pattern: ISSUED, description: 'YYYY, YYYY-MM or YYYY-MM-DD: issued on or before (a partial date to its end)' },
+          status: { type: 'string', pattern: listOf(RECORD_STATUSES), description: 'draft, approved, archived; several separated by commas' },
+          validity: { type: 'string', pattern: listOf(VALIDITY_STATES), description: 'valid, expired, revoked, replaced; several separated by commas' },
+          documentNumber: { type: 'string', minLength: 1, maxLength: 100, description: 'exact; case, spaces and dash variants ignored' },
+          subjectId: { type: 'string', pattern: '^[0-9 .]{1,32}$', description: 'personal ID number, exact (digits)' },
+          facets: { type: 'boolean', default: false, description: 'also count unit, documentType, status, validity and issuedYear over all results' },
           limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
           offset: { type: 'integer', minimum: 0, maximum: 10000, default: 0 }
         }
@@ -21,14 +71,30 @@ export default async function searchRoutes (app: FastifyInstance, { services }: 
           type: 'object',
           properties: {
             total: { type: 'integer' },
-            results: { type: 'array', items: { type: 'object', properties: { recordId: { type: 'string' }, score: { type: 'number' }, snippet: { type: 'string' } } } }
+            results: { type: 'array', items: hitSchema },
+            facets: {
+              type: 'object',
+              properties: { unit: facetSchema, documentType: facetSchema, status: facetSchema, validity: facetSchema, issuedYear: facetSchema }
+            }
           }
         }
       }
     }
   }, async (request) => {
-    const { q = '', unit, limit, offset } = request.query
-    const units = unit ? unit.split(',').map(u => u.trim()).filter(Boolean) : undefined
-    return await services.search.search(q, { units, limit, offset })
+    const { q = '', unit, documentType, issuedFrom, issuedTo, status, validity, documentNumber, subjectId, facets, limit, offset } = request.query
+    const split = (s: string | undefined): string[] | undefined => s ? s.split(',').map(u => u.trim()).filter(Boolean) : undefined
+    return await services.search.search(q, {
+      units: split(unit),
+      ...(documentType !== undefined ? { documentTypes: Array.isArray(documentType) ? documentType : [documentType] } : {}),
+      ...(issuedFrom !== undefined ? { issuedFrom } : {}),
+      ...(issuedTo !== undefined ? { issuedTo } : {}),
+      ...(status !== undefined ? { statuses: split(status) as RecordStatusValue[] } : {}),
+      ...(validity !== undefined ? { validity: split(validity) as ValidityValue[] } : {}),
+      ...(documentNumber !== undefined ? { documentNumber } : {}),
+      ...(subjectId !== undefined ? { subjectId } : {}),
+      facets,
+      limit,
+      offset
+    })
   })
 }
