@@ -1,8 +1,8 @@
 /**
  * Live batch progress over server-sent events, read with a real HTTP client (fetch) from a listening
  * server: the status first, then pages scanned, pages recognized (from a real Pipeline whose steps are
- * quick stand-ins for OCR), the pause with its reason, resume and the end. The stream ends cleanly when
- * the client leaves, and an open stream does not hold up the server's shutdown.
+ * quick stand-ins for OCR), the pause with its reason, resume and the end; once every page is indexed the
+ * server ends the stream. An open stream does not hold up the server's shutdown. Reconnection: replay.test.ts.
  */
 import t from 'tap'
 import { Pipeline, type Step } from '../../appliance/src/pipeline/index.js'
@@ -64,7 +64,7 @@ t.test('the event stream of a batch: status, pages, recognition, pause, resume, 
   t.match(stream.events[0], { event: 'status', data: { id: batchId, status: 'scanning', pageCount: 0, source: 'scanner' } })
   gate()
 
-  await waitFor(() => stream.events.some(e => e.event === 'paused'), 10_000, 'the pause')
+  await waitFor(() => stream.events.some(e => e.event === 'paused'), 30_000, 'the pause')
   const scanned = stream.events.filter(e => e.event === 'page-scanned')
   t.same(scanned.map(e => e.data.n), [1, 2, 3])
   t.ok(scanned.every(e => /^p_/.test(e.data.pageId) && /^r_/.test(e.data.recordId) && e.data.ackMs >= 0), 'with page and record ids')
@@ -73,8 +73,8 @@ t.test('the event stream of a batch: status, pages, recognition, pause, resume, 
 
   const resume = await fetch(`${url}/api/v1/batches/${batchId}/resume`, { method: 'POST' })
   t.equal(resume.status, 202)
-  await waitFor(() => stream.events.some(e => e.event === 'finished'), 10_000, 'the end')
-  await waitFor(() => stream.events.filter(e => e.event === 'page-recognized').length === 13, 5000, 'every page recognized')
+  await waitFor(() => stream.events.some(e => e.event === 'finished'), 30_000, 'the end')
+  await waitFor(() => stream.events.filter(e => e.event === 'page-recognized').length === 13, 30_000, 'every page recognized')
   const names = stream.events.map(e => e.event)
   t.ok(names.indexOf('resumed') > names.indexOf('paused'), 'resumed after paused')
   t.same(stream.events.filter(e => e.event === 'page-scanned').map(e => e.data.n), Array.from({ length: 13 }, (_, i) => i + 1))
@@ -82,18 +82,17 @@ t.test('the event stream of a batch: status, pages, recognition, pause, resume, 
   const recognized = new Set(stream.events.filter(e => e.event === 'page-recognized').map(e => e.data.pageId))
   t.same([...recognized].sort(), stream.events.filter(e => e.event === 'page-scanned').map(e => e.data.pageId).sort(), 'page-recognized for each scanned page')
 
-  t.equal(h.scanners.events.listeners(batchId), 1)
-  stream.close()
+  // Every page indexed: the batch is over, and the server ends the stream.
   await stream.ended
+  t.equal(stream.events.filter(e => e.event === 'page-indexed').length, 13)
+  t.equal(stream.events.at(-1)?.event, 'page-indexed')
   await waitFor(() => h.scanners.events.listeners(batchId) === 0, 2000, 'the server to let go')
-  t.pass('the stream ended cleanly when the client left')
 
-  // A late listener gets the state so far as its first event.
+  // A late listener gets the state, the end, and the end of the stream.
   const late = await listen(`${url}/api/v1/batches/${batchId}/events`)
-  await waitFor(() => late.events.length > 0, 5000, 'the status event')
-  t.match(late.events[0], { event: 'status', data: { status: 'finished', pageCount: 13 } })
-  late.close()
   await late.ended
+  t.same(late.events.map(e => e.event), ['status', 'finished'])
+  t.match(late.events[0], { event: 'status', data: { status: 'finished', pageCount: 13, done: true } })
 
   const missing = await fetch(`${url}/api/v1/batches/b_00000000000000000000000/events`, { headers: { accept: 'text/event-stream' } })
   t.same([missing.status, (await missing.json() as any).error], [404, 'BATCH_NOT_FOUND'])

@@ -2,8 +2,8 @@
  * The whole chain with real OCR (the one slow test of the scanner service): a sample document served by
  * the pnm backend as a 300 dpi colour scan, through the scanner service, intake and the real pipeline
  * (sharp preparation, tesseract.js Vietnamese OCR, the search index), comes out as a searchable record
- * with its text; the events report the page scanned, then recognized. While OCR runs, more sheets are
- * scanned: their acknowledgement does not wait on OCR.
+ * with its text; the events report the page scanned, then recognized and indexed. While OCR runs, more
+ * sheets are scanned and acknowledged (how fast: tests/bench/scan.bench.ts).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -56,12 +56,11 @@ t.test('a sample document scanned through pnm becomes a searchable record', asyn
   const perMin = more / ((performance.now() - started) / 60_000)
   const ocrStillBusy = !events.some(e => e.type === 'page-recognized')
   t.comment(`while OCR ran: ${more} A4 sheets at ${perMin.toFixed(0)} pages/min, scanner→ack ${acks.join(', ')} ms (first page still in OCR: ${ocrStillBusy})`)
-  t.equal(acks.length, more)
-  // Sheets are acknowledged one after another, so under 1 s each means intake alone sustains 60 pages/min.
-  t.ok(Math.max(...acks) < 1000, 'each sheet acknowledged within 1 s of leaving the scanner while OCR runs')
+  // Speed is measured in tests/bench/scan.bench.ts; here: every sheet was stored while OCR had work.
+  t.equal(acks.length, more, 'each sheet acknowledged while OCR runs')
 
-  await waitFor(() => events.some(e => e.type === 'page-recognized'), 120_000, 'OCR')
-  t.same(events.map(e => e.type), ['page-scanned', 'finished', 'page-recognized'])
+  await waitFor(() => events.some(e => e.type === 'page-indexed'), 120_000, 'OCR and indexing')
+  t.same(events.map(e => e.type), ['page-scanned', 'finished', 'page-recognized', 'page-indexed'])
 
   const batch = await h.records.batch(batchId)
   const record = await h.records.get(batch.records[0])

@@ -17,7 +17,7 @@ import { DEFAULT_MAX_PIXELS } from '../../appliance/src/imaging/index.js'
 import { Intake } from '../../appliance/src/intake/index.js'
 import { createLogger } from '../../appliance/src/log/index.js'
 import type { Pipeline } from '../../appliance/src/pipeline/index.js'
-import { Records } from '../../appliance/src/records/index.js'
+import { RecordLifecycle, Records } from '../../appliance/src/records/index.js'
 import { readProvenance, scannerId, parseSanedHost, ScannerService, type BeforeSheetHook, type BatchEvent } from '../../appliance/src/scanner/index.js'
 import { createSearchService, type SearchService } from '../../appliance/src/search/index.js'
 import { Store, type Batch, type BatchStatus, type Page } from '../../appliance/src/store/index.js'
@@ -84,7 +84,7 @@ export async function openHarness (t: Test, opts: HarnessOptions = {}): Promise<
   const config = { ...DEFAULTS, dataDir: join(dir, 'data'), sanedHosts: hosts, sanedTimeoutMs: timeoutMs }
   const services: Services = {
     version: 'test', config, store, auth: new Auth(store, { sessionIdleMinutes: 30 }), units: new Units(store), intake, records,
-    search, pipeline, scanners, reindex: async () => ({ records: 0 })
+    lifecycle: new RecordLifecycle(store), search, pipeline, scanners, reindex: async () => ({ records: 0 })
   }
   app = await buildApi({ services, log, local: true })
   const saneHost = parseSanedHost(hosts[0])

@@ -112,6 +112,8 @@ export class ScannerService {
 
   constructor (private readonly opts: ScannerServiceOptions) {
     this.hosts = opts.hosts.map(parseSanedHost)
+    // Page events flow from the start, even before (or without) start(): the live view must not go quiet.
+    if (opts.pipeline !== undefined) this.events.follow(opts.pipeline)
   }
 
   /** Marks batches a crash left `scanning` as paused (interrupted) and follows the pipeline's page events. */
