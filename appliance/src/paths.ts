@@ -15,4 +15,5 @@ function findRoot (from: string): string {
 
 export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)))
 export const SHIPPED_DATA = join(PACKAGE_ROOT, 'appliance', 'data')
-export const WEB_ADMIN_ROOT = join(PACKAGE_ROOT, 'web-admin', 'public')
+/** The built web admin (`npm run build:web`, Vite's output). */
+export const WEB_ADMIN_ROOT = join(PACKAGE_ROOT, 'web-admin', 'dist')

@@ -1,0 +1,168 @@
+/** The shapes the app reads from the API (see appliance/src/api/routes/*.ts and the records contract). */
+
+export type Permission = 'ingest' | 'read' | 'review' | 'admin'
+
+export interface SessionInfo {
+  kind: string
+  id: string
+  roles: string[]
+  permissions: Permission[]
+  csrfToken?: string
+}
+
+export interface Unit { code: string, name: string, level: string, parent: string | null, agencyCode: string | null }
+
+export interface ErrorView { code: string, message: string, messageEn: string, details?: Record<string, unknown> }
+
+export interface ScannerOption {
+  name: string
+  title?: string
+  type?: string
+  constraint?: { type: string, min?: number, max?: number, quant?: number, values?: Array<string | number> }
+  value?: unknown
+  active?: boolean
+  settable?: boolean
+}
+
+export interface ScanProfile { source?: string, duplex?: boolean, resolution?: number, mode?: string, depth?: number }
+
+export interface Scanner {
+  id: string
+  host: string
+  device: string
+  vendor: string
+  model: string
+  type: string
+  state: 'ready' | 'busy' | 'unreachable'
+  error?: ErrorView
+  batchId?: string
+  options?: ScannerOption[]
+  profile: ScanProfile | null
+  standardProblems: string[]
+}
+
+export interface ScannerList { hosts: Array<{ host: string, state: string, error?: ErrorView }>, scanners: Scanner[] }
+
+export interface BatchView {
+  id: string
+  unit: string
+  source: string
+  status: 'open' | 'scanning' | 'paused' | 'finished' | 'cancelled'
+  reason?: string
+  pageCount: number
+  records: string[]
+  stages: Record<string, number>
+  done: boolean
+  failures: Array<{ pageId: string, recordId: string, stage: string, reason: string, at: string }>
+  createdAt: string
+  updatedAt: string
+}
+
+export interface Dashboard {
+  generatedAt: string
+  pages: { today: number, week: number, last7Days: number, bytesLast7Days: number }
+  queue: { received: number, prepared: number, recognized: number, indexed: number, failed: number, depth: number } | null
+  ocr: { lastHour: number, windowMinutes: number }
+  failures: {
+    pages: number
+    items: Array<{ pageId: string, recordId: string, batchId: string, stage: string, reason: string, at: string }>
+    pausedBatches: Array<{ id: string, unit: string, reason: string | null, pageCount: number, updatedAt: string }>
+  }
+  disk: { totalBytes: number, freeBytes: number, usedBytes: number, daysLeft: number | null } | null
+  replication: SyncStatus | null
+  scanners: { hosts: Array<{ host: string, state: string }>, scanners: Array<{ id: string, host: string, device: string, vendor: string, model: string, state: string, batchId?: string }> } | null
+}
+
+export interface SyncStatus {
+  role?: 'district' | 'province'
+  entriesBehind?: number
+  bytesBehind?: number
+  lastSuccess?: string | null
+  lastError?: string | null
+  lastContact?: string | null
+  window?: { open: boolean, nextStart: string | null, nextEnd: string | null }
+  bandwidth?: number
+  rate?: number
+  running?: boolean
+  [key: string]: unknown
+}
+
+export const FIELD_NAMES = [
+  'documentType', 'documentNumber', 'issuedDate', 'issuer', 'summary',
+  'signer', 'signerTitle', 'subjectName', 'subjectId', 'validUntil'
+] as const
+export type FieldName = typeof FIELD_NAMES[number]
+export const EDITABLE_CODES = ['dossierCode', 'procedureCode', 'resultTypeCode', 'box', 'file'] as const
+export type CodeName = typeof EDITABLE_CODES[number]
+
+export interface FieldBox { page: number, x0: number, y0: number, x1: number, y1: number }
+export interface StoredField { value: string | null, confidence: number, boxes: FieldBox[], warnings?: string[], edited?: boolean }
+
+export interface PageView {
+  n: number
+  id: string
+  sha256: string
+  width: number
+  height: number
+  dpi: number | null
+  stage: string
+  blank?: boolean
+  ocrConfidence?: number
+  ocrSize?: { width: number, height: number }
+  hasPreview?: boolean
+  failed?: { stage: string, reason: string, at: string }
+}
+
+export type RecordStatus = 'draft' | 'approved' | 'archived'
+export type ValidityState = 'valid' | 'expired' | 'revoked' | 'replaced'
+
+export interface RecordView {
+  id: string
+  archiveId?: string
+  status: RecordStatus
+  unit: string
+  batchId: string
+  filename: string | null
+  version: number
+  fields?: Partial<Record<FieldName, StoredField>>
+  codes?: Partial<Record<CodeName | 'agencyCode', string | null>>
+  validity?: { state: ValidityState, validUntil?: string | null, reason?: string, replacedBy?: string }
+  retention?: string | null
+  pages: PageView[]
+  text?: string
+  createdAt: string
+  updatedAt: string
+  approvedBy?: string
+  approvedAt?: string
+  archivedAt?: string
+  pdf?: { sha256: string, size: number, filename: string }
+  supersededBy?: string[]
+}
+
+export interface RecordSummary {
+  id: string
+  archiveId?: string
+  status: RecordStatus
+  unit: string
+  batchId: string
+  filename: string | null
+  pageCount: number
+  createdAt: string
+  documentType?: string | null
+  documentNumber?: string | null
+  issuedDate?: string | null
+  lowConfidence?: number
+}
+
+export interface SearchAnswer {
+  total: number
+  results: Array<{ recordId: string, score: number, snippet: string, fields?: { documentType?: string | null, documentNumber?: string | null, issuedDate?: string | null, issuer?: string | null }, matchedFields?: string[] }>
+  /** `[{value, count}]` per facet (the contract's first sketch had `{value: count}`; both are read). */
+  facets?: Record<string, Array<{ value: string, count: number }> | Record<string, number> | undefined>
+}
+
+export interface VersionEntry { version: number, at: string, by: string, action?: string, changes: Record<string, { from: unknown, to: unknown }> }
+export interface EventEntry { id: string, type: string, at: string, agent: string, outcome: string, detail?: string }
+
+export interface UserView { username: string, displayName?: string, roles: string[], disabled?: boolean, createdAt?: string }
+export interface TokenView { id: string, name: string, scope: string, createdAt: string, createdBy?: string, revokedAt?: string }
