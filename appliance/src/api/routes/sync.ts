@@ -1,0 +1,102 @@
+/**
+ * Replication (issue 5): status on either role, `run` and `restore` on a district, the registry of district nodes
+ * and per-district figures on the province.
+ */
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../../errors/index.js'
+import type { SyncService } from '../../../../sync/src/index.js'
+import type { Services } from '../types.js'
+
+const PEER_ID = '^[1-9A-HJ-NP-Za-km-z]{40,60}$'
+const failure = { type: ['object', 'null'], properties: { seq: { type: 'integer' }, problem: { type: 'string' }, at: { type: 'string' } } } as const
+
+const districtSchema = {
+  type: 'object',
+  properties: {
+    peerId: { type: 'string' },
+    unit: { type: 'string' },
+    replica: { type: 'string' },
+    records: { type: 'integer' },
+    pages: { type: 'integer' },
+    bytes: { type: 'integer' },
+    acked: { type: 'integer' },
+    lag: { type: 'object', properties: { entries: { type: 'integer' }, bytes: { type: 'integer' } } },
+    lastContact: { type: ['string', 'null'] },
+    verificationFailures: { type: 'integer' },
+    lastFailure: failure,
+    halted: failure
+  }
+} as const
+
+const peerSchema = { type: 'object', properties: { peerId: { type: 'string' }, unit: { type: 'string' }, replica: { type: 'string' }, addedAt: { type: 'string' } } } as const
+
+export default async function syncRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const sync = (): SyncService => {
+    if (!services.sync) throw new AppError('SYNC_DISABLED')
+    return services.sync
+  }
+  const province = (): SyncService => {
+    const s = sync()
+    if (s.role !== 'province') throw new AppError('SYNC_ROLE', { needs: 'province' })
+    return s
+  }
+  const district = (): SyncService => {
+    const s = sync()
+    if (s.role !== 'district') throw new AppError('SYNC_ROLE', { needs: 'district' })
+    return s
+  }
+
+  // The status is a diagnostic document (its shape differs by role); no response schema strips it.
+  app.get('/api/v1/sync/status', { config: { permission: 'read' } }, async () => await sync().status())
+
+  app.post('/api/v1/sync/run', { config: { permission: 'admin' } }, async () => await district().run())
+
+  app.post('/api/v1/sync/restore', { config: { permission: 'admin' } }, async (_request, reply) => {
+    const progress = await district().restore()
+    return await reply.code(202).send(progress)
+  })
+
+  app.get('/api/v1/sync/districts', {
+    config: { permission: 'read' },
+    schema: { response: { 200: { type: 'object', properties: { districts: { type: 'array', items: districtSchema } } } } }
+  }, async () => ({ districts: await province().districts() }))
+
+  app.get('/api/v1/sync/peers', {
+    config: { permission: 'admin' },
+    schema: { response: { 200: { type: 'object', properties: { peers: { type: 'array', items: peerSchema } } } } }
+  }, async () => ({ peers: await province().peers() }))
+
+  app.post<{ Body: { peerId: string, unit: string, replaces?: string } }>('/api/v1/sync/peers', {
+    config: { permission: 'admin' },
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['peerId', 'unit'],
+        properties: { peerId: { type: 'string', pattern: PEER_ID }, unit: { type: 'string', minLength: 1, maxLength: 40 }, replaces: { type: 'string', pattern: PEER_ID } }
+      },
+      response: { 201: peerSchema }
+    }
+  }, async (request, reply) => {
+    const { peerId, unit, replaces } = request.body
+    return await reply.code(201).send(await province().addPeer(peerId, unit, replaces ? { replaces } : {}))
+  })
+
+  app.post<{ Params: { peerId: string } }>('/api/v1/sync/districts/:peerId/resume', {
+    config: { permission: 'admin' },
+    schema: { params: { type: 'object', properties: { peerId: { type: 'string', pattern: PEER_ID } } }, response: { 200: { type: 'object', properties: { resumed: { type: 'boolean' } } } } }
+  }, async (request) => {
+    const resumed = await province().resumeDistrict(request.params.peerId)
+    if (!resumed) throw new AppError('SYNC_PEER_UNKNOWN', { peerId: request.params.peerId })
+    return { resumed }
+  })
+
+  app.get<{ Params: { id: string } }>('/api/v1/sync/records/:id', {
+    config: { permission: 'read' },
+    schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } } }
+  }, async (request) => {
+    const record = await province().replicaRecord(request.params.id)
+    if (!record) throw new AppError('RECORD_NOT_FOUND', { recordId: request.params.id })
+    return record
+  })
+}
