@@ -12,7 +12,7 @@ COPY appliance/ appliance/
 COPY sync/ sync/
 COPY web-admin/ web-admin/
 COPY tests/ tests/
-RUN npx tsc -p tsconfig.json && rm -rf dist/tests && npm prune --omit=dev --no-audit --no-fund
+RUN node firmware-scripts/patch-pnet.mjs && npx tsc -p tsconfig.json && npm run build:web && rm -rf dist/tests && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim
 WORKDIR /app
@@ -25,7 +25,7 @@ COPY --from=build /app/node_modules/ node_modules/
 COPY --from=build /app/dist/ dist/
 COPY bin/ bin/
 COPY appliance/data/ appliance/data/
-COPY web-admin/public/ web-admin/public/
+COPY --from=build /app/web-admin/dist/ web-admin/dist/
 ENV NODE_ENV=production SOHOA_DATA_DIR=/data SOHOA_HOST=0.0.0.0 SOHOA_PORT=8080
 VOLUME ["/data"]
 # 8080 web admin + API; 2121 and 30000-30049 FTP for copiers (when enabled); 4001 replication (issue 5)

@@ -13,4 +13,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
+node firmware-scripts/patch-pnet.mjs   # @libp2p/pnet large-transfer fix (idempotent; survives npm ci)
 npx tsc -p tsconfig.json
+# The web admin (web-admin/dist), served by the appliance at /.
+npm run --silent build:web

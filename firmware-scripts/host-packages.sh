@@ -3,14 +3,14 @@
 # Idempotent: does nothing when everything is already there. Used by the README, .ci/run and the Dockerfile.
 #   host-packages.sh            runtime packages (SANE client tools for diagnostics)
 #   host-packages.sh --test     plus what the test suite drives for real (saned, poppler, chromium, ftp)
-#   host-packages.sh --bench    plus the native Tesseract CLI the benchmark compares against
+#   host-packages.sh --bench    plus the native Tesseract CLI, saned, and iproute2/iptables for the shaped-link sync bench
 set -euo pipefail
 
 want=(ca-certificates sane-utils)
 for arg in "$@"; do
   case "$arg" in
-    --test)  want+=(sane-utils libsane1 poppler-utils qpdf) ;;
-    --bench) want+=(tesseract-ocr tesseract-ocr-vie) ;;
+    --test)  want+=(sane-utils libsane1 poppler-utils qpdf chromium) ;;
+    --bench) want+=(sane-utils libsane1 tesseract-ocr tesseract-ocr-vie iproute2 iptables) ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done

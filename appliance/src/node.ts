@@ -10,6 +10,7 @@ import { buildApi, type Services } from './api/index.js'
 import { Auth } from './auth/index.js'
 import type { Config } from './config/index.js'
 import { Intake } from './intake/index.js'
+import { changeOfRecord, Inventory } from './inventory/index.js'
 import type { Logger } from './log/index.js'
 import { Metrics } from './metrics/index.js'
 import { closeImaging } from './imaging/index.js'
@@ -18,11 +19,25 @@ import { Pipeline } from './pipeline/index.js'
 import { createSteps, indexRecord } from './pipeline/steps.js'
 import { startPush } from './push/index.js'
 import { PACKAGE_ROOT } from './paths.js'
-import { Records } from './records/index.js'
+import { readRecordFields, RecordLifecycle, Records, segmentIfComplete } from './records/index.js'
+import { closeArchive, openArchive, type ArchiveServices } from './archive/index.js'
+import { checkFixityAndRecord } from './archive/log/index.js'
+import { startSchedules } from './schedule/index.js'
+import { createReplica } from './replica/index.js'
+import { startSync } from '../../sync/src/index.js'
 import { ScannerService } from './scanner/index.js'
 import { createSearchService } from './search/index.js'
 import { Store } from './store/index.js'
 import { Units } from './units/index.js'
+
+/** How often a district looks for new log entries inside its window (SOHOA_SYNC_POLL_MS; the sync default otherwise). */
+function syncPollMs (): number | undefined {
+  const v = Number(process.env.SOHOA_SYNC_POLL_MS)
+  return Number.isInteger(v) && v >= 100 ? v : undefined
+}
+
+/** The agent named in extraction events. */
+const EXTRACTOR = 'sohoa-extract'
 
 export const VERSION: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version
 
@@ -54,6 +69,33 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     const admin = await auth.ensureAdmin(config.adminPassword)
     const records = new Records(store)
     const search = createSearchService(store.searchIndex)
+    const inventory = new Inventory(store, units)
+    // A record's change reaches the search index and its inventory file (counted → scanned → reviewed → archived).
+    const reindexRecord = (recordId: string): void => {
+      void indexRecord({ store, records, search }, recordId).catch(err => log.error({ err, recordId }, 'indexing failed'))
+      void store.getRecord(recordId).then(async r => { if (r) await inventory.onRecordChanged(changeOfRecord(r)) })
+        .catch(err => log.error({ err, recordId }, 'inventory update failed'))
+    }
+    let archive: ArchiveServices | undefined
+    // Extraction reads a record's fields once all its pages are recognised, and again after its pages changed.
+    const readFields = async (recordId: string): Promise<void> => {
+      const fields = await readRecordFields(store, recordId)
+      if (fields) await lifecycle.storeExtracted(recordId, fields, EXTRACTOR)
+    }
+    const lifecycle: RecordLifecycle = new RecordLifecycle(store, {
+      changed: reindexRecord,
+      removed: reindexRecord,
+      regrouped: (recordId) => { void readFields(recordId).then(() => reindexRecord(recordId), err => log.error({ err, recordId }, 'field extraction failed')) },
+      approved: (recordId) => archive?.archiver?.enqueue(recordId)
+    })
+    archive = await openArchive({ config, store, units, lifecycle, log: log.child({ module: 'archive' }), serving: mode === 'server', version: VERSION })
+    cleanup.push(async () => await closeArchive(archive!))
+    const segment = async (batchId: string): Promise<void> => {
+      const result = await segmentIfComplete(store, batchId)
+      if (!result) return
+      for (const id of result.records) lifecycle.regroupedHook(id)
+      for (const id of result.emptied) reindexRecord(id)
+    }
 
     let pipeline: Pipeline | undefined
     let metrics: Metrics | undefined
@@ -63,19 +105,34 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       ocr = await createOcrPool({ workers: config.ocrWorkers, cacheDir: join(config.dataDir, 'cache', 'tesseract') })
       cleanup.push(async () => await ocr!.close())
       cleanup.push(async () => await closeImaging())
-      const steps = await createSteps({ store, records, search, ocr, ocrConcurrency: config.ocrWorkers, maxPixels: config.maxPixels, metrics })
+      const steps = await createSteps({
+        store, records, search, ocr, ocrConcurrency: config.ocrWorkers, maxPixels: config.maxPixels, metrics,
+        recordRecognized: readFields,
+        pagePrepared: async (page) => { await segment(page.batchId) }
+      })
       pipeline = new Pipeline({ store, steps, log: log.child({ module: 'pipeline' }), maxAttempts: config.jobMaxAttempts })
     }
-    const intake = new Intake({ store, maxPixels: config.maxPixels, log: log.child({ module: 'intake' }), onAccepted: (r) => { void pipeline?.enqueue(r.pages.map(p => p.id)) } })
+    const intake = new Intake({
+      store, maxPixels: config.maxPixels, log: log.child({ module: 'intake' }),
+      onAccepted: (r) => { void pipeline?.enqueue(r.pages.map(p => p.id)) },
+      onBatchStatus: (batch) => { void segment(batch.id).catch(err => log.error({ err, batchId: batch.id }, 'segmentation failed')) }
+    })
     const scanners = mode === 'server'
       ? new ScannerService({ hosts: config.sanedHosts, timeoutMs: config.sanedTimeoutMs, store, intake, pipeline, log: log.child({ module: 'scanner' }) })
       : undefined
+    // Replication: a district's source of log entries and files; on the province, every district's replica.
+    const replica = await createReplica({ role: config.role, store, log: archive.log, search, units, peerId: archive.key.peerId, dataDir: config.dataDir, maxPixels: config.maxPixels, logger: log })
+    cleanup.push(async () => await replica.close())
+    if (mode === 'server') await replica.recover()
+    const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, log: log.child({ module: 'sync' }), registry: metrics?.registry, mode, pollMs: syncPollMs() })
+    cleanup.push(async () => await sync.stop())
     const services: Services = {
-      version: VERSION, config, store, auth, units, intake, records, search, pipeline, metrics, scanners,
+      version: VERSION, config, store, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync,
       reindex: async () => {
         await search.clear()
         let n = 0
         for await (const record of store.listRecords()) { await indexRecord({ store, records, search }, record.id); n++ }
+        n += (await replica.reindex()).records
         return { records: n }
       }
     }
@@ -86,9 +143,22 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     if (mode === 'offline') return handle
 
     await pipeline!.start()
+    await archive.archiver!.start()
+    const schedules = startSchedules([
+      { name: 'fixity', schedule: config.fixitySchedule, run: async () => { const r = await checkFixityAndRecord({ store, log: archive!.log, agent: 'system' }); return { files: r.files, failures: r.failures.length } } },
+      { name: 'validity', schedule: config.validitySchedule, run: async () => await archive!.lifecycle.sweepExpired() }
+    ], log.child({ module: 'schedule' }))
+    cleanup.push(async () => await schedules.stop())
     // Loads the postings of common words so the first searches do not wait on LevelDB; not needed to serve.
     void search.warmUp().catch(err => log.warn({ err }, 'search warm-up failed'))
+    // An index written by an older layout still answers, without fields; rebuild it in the background.
+    if (await search.reindexAdvised()) {
+      void services.reindex().then(r => log.info(r, 'search index rebuilt for the new layout'), err => log.error({ err }, 'search rebuild failed'))
+    }
     cleanup.push(async () => await pipeline!.stop())
+    // Scanner batches a stop or crash left `scanning` are paused, so the operator can resume them.
+    await scanners!.start()
+    cleanup.push(async () => await scanners!.stop())
     const push = await startPush({ config, intake, log: log.child({ module: 'push' }) })
     cleanup.push(async () => await push.stop())
     handle.address = await api.listen({ host: config.host, port: config.port })

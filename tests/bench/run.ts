@@ -6,9 +6,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from '../helpers/tmp.js'
+import { benchFields } from './fields.bench.js'
 import { benchIngest } from './ingest.bench.js'
 import { benchOcr } from './ocr.bench.js'
+import { benchScan } from './scan.bench.js'
 import { benchSearch } from './search.bench.js'
+import { benchSync } from './sync.bench.js'
 
 const only = process.argv.slice(2)
 const want = (name: string): boolean => only.length === 0 || only.includes(name)
@@ -25,11 +28,17 @@ async function section (name: string, fn: () => Promise<Record<string, unknown>>
 }
 
 await section('ocr', async () => await benchOcr({ pages: 12 }))
+await section('fields', async () => await benchFields({ ablation: true }))
 await section('ingest', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sohoa-bench-ingest-'))
   try { return await benchIngest(dir, { posts: 60, loadPages: 12 }) } finally { await rm(dir, { recursive: true, force: true }) }
 })
+await section('scan', async () => await benchScan())
 await section('search', async () => await benchSearch())
+await section('sync', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sohoa-bench-sync-'))
+  try { return await benchSync(dir) } finally { await rm(dir, { recursive: true, force: true }) }
+})
 
 const report = {
   date: new Date().toISOString(),

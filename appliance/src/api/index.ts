@@ -4,9 +4,9 @@
  * system's permissions are the authentication.
  */
 import cookie from '@fastify/cookie'
-import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { AppError } from '../errors/index.js'
 import { authPlugin } from './auth.js'
 import { installErrorHandler } from './errors.js'
 import accessRoutes from './routes/access.js'
@@ -16,12 +16,14 @@ import batchEventRoutes from './routes/batch-events.js'
 import healthRoutes from './routes/health.js'
 import pagesRoutes from './routes/pages.js'
 import recordRoutes from './routes/records.js'
+import recordReviewRoutes from './routes/record-review.js'
+import archiveRoutes from './routes/archive.js'
 import scannerRoutes from './routes/scanners.js'
 import searchRoutes from './routes/search.js'
 import sessionRoutes from './routes/session.js'
 import unitRoutes from './routes/units.js'
+import verifyRoutes from './routes/verify.js'
 import type { Services } from './types.js'
-import { WEB_ADMIN_ROOT } from '../paths.js'
 
 export type { Services } from './types.js'
 
@@ -40,9 +42,16 @@ export async function buildApi ({ services, log, local = false }: ApiOptions): P
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } }
   })
   installErrorHandler(app)
+  // An action such as approve has no body; browsers and scripts still send `content-type: application/json`.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') { done(null, undefined); return }
+    try { done(null, JSON.parse(body as string)) } catch { done(new AppError('VALIDATION', { problems: ['body is not valid JSON'] }), undefined) }
+  })
   await app.register(cookie)
   await app.register(authPlugin, { services, local })
   const opts = { services }
+  await app.register(import('./routes/openapi.js'), opts) // first: its onRoute hook collects every route after it
   await app.register(healthRoutes, opts)
   await app.register(sessionRoutes, opts)
   await app.register(pagesRoutes, opts)
@@ -50,10 +59,17 @@ export async function buildApi ({ services, log, local = false }: ApiOptions): P
   await app.register(batchEventRoutes, opts)
   await app.register(scannerRoutes, opts)
   await app.register(recordRoutes, opts)
+  await app.register(recordReviewRoutes, opts)
+  await app.register(archiveRoutes, opts)
   await app.register(searchRoutes, opts)
   await app.register(accessRoutes, opts)
   await app.register(unitRoutes, opts)
+  await app.register(import('./routes/inventory.js'), opts)
+  await app.register(import('./routes/reports.js'), opts)
   await app.register(adminRoutes, opts)
-  if (!local) await app.register(fastifyStatic, { root: WEB_ADMIN_ROOT, wildcard: false, index: ['index.html'] })
+  await app.register(import('./routes/sync.js'), opts)
+  if (!local) await app.register(verifyRoutes, opts)
+  await app.register(import('./routes/dashboard.js'), opts)
+  if (!local) await app.register(import('./routes/web-admin.js'))
   return app
 }

@@ -1,9 +1,10 @@
+import type { ArchiveServices } from '../archive/index.js'
 import type { Auth, Permission, Principal } from '../auth/index.js'
 import type { Config } from '../config/index.js'
 import type { Intake } from '../intake/index.js'
 import type { Metrics } from '../metrics/index.js'
 import type { Pipeline } from '../pipeline/index.js'
-import type { Records } from '../records/index.js'
+import type { RecordLifecycle, Records } from '../records/index.js'
 import type { ScannerService } from '../scanner/index.js'
 import type { SearchService } from '../search/index.js'
 import type { Store } from '../store/index.js'
@@ -18,13 +19,19 @@ export interface Services {
   units: Units
   intake: Intake
   records: Records
+  /** Review, approval, split/merge and validity changes of records. */
+  lifecycle: RecordLifecycle
   search: SearchService
   /** Absent on an offline CLI node, which queues work without running it. */
   pipeline?: Pipeline
   metrics?: Metrics
   /** Scanners on saned hosts; absent where the node does not drive scanners (offline CLI). */
   scanners?: ScannerService
+  /** Replication to the province (issue 5); absent where it is not wired. */
+  sync?: import('../../../sync/src/index.js').SyncService
   reindex: () => Promise<{ records: number }>
+  /** The node key, the signed log, validity and deletion (every node); the signer and archiver on a serving node. */
+  archive?: ArchiveServices
 }
 
 declare module 'fastify' {

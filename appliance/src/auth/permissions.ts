@@ -4,19 +4,20 @@
  */
 import type { Role, Scope } from '../store/index.js'
 
-export type Permission = 'ingest' | 'read' | 'admin'
+/** `review`: correct fields, approve, split and merge records, change validity. */
+export type Permission = 'ingest' | 'read' | 'review' | 'admin'
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['ingest', 'read', 'admin'],
+  admin: ['ingest', 'read', 'review', 'admin'],
   operator: ['ingest', 'read'],
-  reviewer: ['read'],
+  reviewer: ['read', 'review'],
   auditor: ['read']
 }
 
 const SCOPE_PERMISSIONS: Record<Scope, readonly Permission[]> = {
   ingest: ['ingest'],
   read: ['read'],
-  admin: ['ingest', 'read', 'admin']
+  admin: ['ingest', 'read', 'review', 'admin']
 }
 
 export interface Principal {
@@ -38,4 +39,4 @@ export function permissionsOfScope (scope: Scope): Set<Permission> {
   return new Set(SCOPE_PERMISSIONS[scope])
 }
 
-export const LOCAL_PRINCIPAL: Principal = { kind: 'local', id: 'local', roles: ['admin'], permissions: new Set(['ingest', 'read', 'admin']) }
+export const LOCAL_PRINCIPAL: Principal = { kind: 'local', id: 'local', roles: ['admin'], permissions: new Set(['ingest', 'read', 'review', 'admin']) }

@@ -15,7 +15,8 @@ export interface ApiAnswer<T = any> {
 }
 
 export interface ApiClient {
-  request: <T = any>(method: string, url: string, payload?: { json?: unknown, body?: Buffer, contentType?: string }) => Promise<ApiAnswer<T>>
+  /** With `raw`, the answer's body is the bytes (files); else parsed JSON (or text). */
+  request: <T = any>(method: string, url: string, payload?: { json?: unknown, body?: Buffer, contentType?: string, raw?: boolean }) => Promise<ApiAnswer<T>>
   close: () => Promise<void>
   /** `socket` when talking to the running appliance, `offline` otherwise. */
   mode: 'socket' | 'offline'
@@ -66,8 +67,8 @@ function socketClient (socketPath: string): ApiClient {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          resolve({ status: res.statusCode ?? 0, body: parse(text) })
+          const bytes = Buffer.concat(chunks)
+          resolve({ status: res.statusCode ?? 0, body: payload.raw && res.statusCode === 200 ? bytes : parse(bytes.toString('utf8')) })
         })
         res.on('error', reject)
       })
@@ -89,7 +90,7 @@ function injectClient (node: NodeHandle): ApiClient {
         ...(payload.json !== undefined ? { payload: payload.json as any } : {}),
         ...(payload.body ? { payload: payload.body, headers: { 'content-type': payload.contentType ?? 'application/octet-stream' } } : {})
       })
-      return { status: res.statusCode, body: parse(res.body) }
+      return { status: res.statusCode, body: payload.raw && res.statusCode === 200 ? res.rawPayload : parse(res.body) }
     }
   }
 }

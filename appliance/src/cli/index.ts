@@ -8,7 +8,12 @@ import { isAppError } from '../errors/index.js'
 import { createLogger } from '../log/index.js'
 import { openNode, VERSION } from '../node.js'
 import { connect, printAdminPassword, type ApiClient } from './client.js'
+import { addInventoryCommands, addUnitCommands } from './catalogue.js'
+import { addExportCommand } from './export.js'
 import { importFiles, messageOf } from './import.js'
+import { addReportCommand } from './report.js'
+import { addSyncCommands } from './sync-commands.js'
+import { addVerifyCommand } from './verify.js'
 
 export async function main (argv: string[]): Promise<void> {
   const program = new Command('sohoa')
@@ -26,7 +31,7 @@ export async function main (argv: string[]): Promise<void> {
     const log = createLogger(cfg.logLevel)
     const node = await openNode(cfg, log, 'server')
     if (node.generatedAdminPassword) printAdminPassword(node.generatedAdminPassword)
-    log.info({ address: node.address, dataDir: cfg.dataDir, version: VERSION, ocrWorkers: cfg.ocrWorkers }, 'sohoa started')
+    log.info({ address: node.address, dataDir: cfg.dataDir, version: VERSION, ocrWorkers: cfg.ocrWorkers, role: cfg.role, peerId: node.services.archive?.key.peerId }, 'sohoa started')
     let stopping = false
     const shutdown = (signal: string): void => {
       if (stopping) return
@@ -90,25 +95,18 @@ export async function main (argv: string[]): Promise<void> {
     await withClient(config(), async (client) => print(await call(client, 'GET', '/api/v1/users')))
   })
 
-  const unit = program.command('unit').description('đơn vị / units')
-  unit.command('list').action(async () => {
-    await withClient(config(), async (client) => print(await call(client, 'GET', '/api/v1/units')))
-  })
-  unit.command('add')
-    .requiredOption('--code <code>', 'mã thống kê / statistics code')
-    .requiredOption('--name <name>', 'tên / name')
-    .addOption(new Option('--level <level>').choices(['province', 'district', 'commune']).makeOptionMandatory())
-    .option('--parent <code>', 'đơn vị cấp trên / parent unit')
-    .option('--agency-code <code>', 'mã định danh cơ quan / agency code')
-    .action(async (opts: { code: string, name: string, level: string, parent?: string, agencyCode?: string }) => {
-      await withClient(config(), async (client) => print(await call(client, 'POST', '/api/v1/units', {
-        code: opts.code, name: opts.name, level: opts.level, ...(opts.parent ? { parent: opts.parent } : {}), ...(opts.agencyCode ? { agencyCode: opts.agencyCode } : {})
-      }, 201)))
-    })
+  const withApi = async (fn: (client: ApiClient) => Promise<void>): Promise<void> => await withClient(config(), fn)
+  addUnitCommands(program, withApi)
+  addInventoryCommands(program, withApi)
+  addReportCommand(program, withApi)
 
   program.command('reindex').description('dựng lại chỉ mục tìm kiếm / rebuild the search index').action(async () => {
     await withClient(config(), async (client) => print(await call(client, 'POST', '/api/v1/admin/reindex')))
   })
+
+  addVerifyCommand(program, config)
+  addExportCommand(program, config)
+  addSyncCommands(program, withApi, config)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

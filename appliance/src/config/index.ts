@@ -27,6 +27,36 @@ export interface Config {
   sanedTimeoutMs: number
   ftp: FtpConfig
   watchFolders: WatchFolderConfig[]
+  /** The unit (statistics code) this node works for: its name signs the "SAO Y" copies. */
+  unit: string
+  /** The copying agency's name on the signature; default: from the unit catalogue. */
+  agencyName?: string
+  /** Base URL citizens and officers reach this node at (the QR code on signed copies); default from host/port. */
+  publicUrl?: string
+  signing: SigningConfig
+  /** node-cron schedules: the fixity check (weekly) and the validity sweep (daily). */
+  fixitySchedule: string
+  validitySchedule: string
+  /** Price of digitizing one page, in đồng, for the cost in progress reports (the plan's 3,779). */
+  unitPriceVnd: number
+  /** Replication (issue 5): a district replicates up to its province; the province keeps every district's replica. */
+  role: 'district' | 'province'
+  /** libp2p listen multiaddrs (the province listens; a district only dials). */
+  p2pListen: string[]
+  /** District: the province's multiaddrs, each ending in `/p2p/<peerId>`. */
+  province: string[]
+  /** When replication may use the link: between two cron instants, or `always`. */
+  syncSchedule: 'always' | { start: string, end: string }
+  /** Bytes per second replication may send; 0 = no cap. */
+  syncBandwidth: number
+  /** Optional private network: a swarm key file shared by the province and its districts. */
+  pskFile?: string
+}
+
+export interface SigningConfig {
+  /** The agency's PKCS#12 certificate; when absent the node makes a self-signed test certificate at first start. */
+  p12Path?: string
+  passphrase?: string
 }
 
 export interface FtpAccount {
@@ -72,7 +102,17 @@ export const DEFAULTS: Config = {
   sanedHosts: ['127.0.0.1:6566'],
   sanedTimeoutMs: 10_000,
   ftp: { enabled: false, host: '0.0.0.0', port: 2121, pasvUrl: '127.0.0.1', pasvMin: 30000, pasvMax: 30049, accounts: [] },
-  watchFolders: []
+  watchFolders: [],
+  unit: '64',
+  signing: {},
+  fixitySchedule: '0 3 * * 0',
+  validitySchedule: '10 0 * * *',
+  unitPriceVnd: 3779,
+  role: 'district',
+  p2pListen: ['/ip4/0.0.0.0/tcp/4001'],
+  province: [],
+  syncSchedule: { start: '0 22 * * *', end: '0 5 * * *' },
+  syncBandwidth: 0
 }
 
 /** Environment variable -> setting. The names are part of the operator's interface: never rename. */
@@ -89,7 +129,25 @@ export const ENV_NAMES: Record<string, keyof Config> = {
   SOHOA_JOB_MAX_ATTEMPTS: 'jobMaxAttempts',
   SOHOA_SANED_HOSTS: 'sanedHosts',
   SOHOA_SANED_TIMEOUT_MS: 'sanedTimeoutMs',
-  SOHOA_WATCH_FOLDERS: 'watchFolders'
+  SOHOA_WATCH_FOLDERS: 'watchFolders',
+  SOHOA_UNIT: 'unit',
+  SOHOA_AGENCY_NAME: 'agencyName',
+  SOHOA_PUBLIC_URL: 'publicUrl',
+  SOHOA_FIXITY_SCHEDULE: 'fixitySchedule',
+  SOHOA_VALIDITY_SCHEDULE: 'validitySchedule',
+  SOHOA_UNIT_PRICE_VND: 'unitPriceVnd',
+  SOHOA_ROLE: 'role',
+  SOHOA_P2P_LISTEN: 'p2pListen',
+  SOHOA_PROVINCE: 'province',
+  SOHOA_SYNC_SCHEDULE: 'syncSchedule',
+  SOHOA_SYNC_BANDWIDTH: 'syncBandwidth',
+  SOHOA_PSK_FILE: 'pskFile'
+}
+
+/** Signing settings from the environment. */
+const SIGNING_ENV: Record<string, keyof SigningConfig> = {
+  SOHOA_SIGNING_P12: 'p12Path',
+  SOHOA_SIGNING_PASSPHRASE: 'passphrase'
 }
 
 /** FTP settings from the environment (the accounts come from the config file). */
@@ -104,7 +162,8 @@ const FTP_ENV: Record<string, keyof FtpConfig> = {
 
 /** Environment values that are lists: `a,b,c`; watched folders as `unit:/path,unit:/path`. */
 function parseEnvValue (key: keyof Config, value: string): unknown {
-  if (key === 'sanedHosts') return value.split(',').map(s => s.trim()).filter(Boolean)
+  if (key === 'sanedHosts' || key === 'p2pListen' || key === 'province') return value.split(',').map(s => s.trim()).filter(Boolean)
+  if (key === 'syncSchedule') return parseSyncSchedule(value)
   if (key === 'watchFolders') {
     return value.split(',').map(s => s.trim()).filter(Boolean).map(entry => {
       const at = entry.indexOf(':')
@@ -114,10 +173,20 @@ function parseEnvValue (key: keyof Config, value: string): unknown {
   return value
 }
 
+/** `always`, `22:00-05:00` (every day), or two cron expressions `<start>|<end>`. */
+function parseSyncSchedule (value: string): unknown {
+  const v = value.trim()
+  if (v === 'always') return v
+  const hours = /^([01]?\d|2[0-3]):([0-5]\d)-([01]?\d|2[0-3]):([0-5]\d)$/.exec(v)
+  if (hours) return { start: `${Number(hours[2])} ${Number(hours[1])} * * *`, end: `${Number(hours[4])} ${Number(hours[3])} * * *` }
+  const [start, end] = v.split('|').map(s => s.trim())
+  return { start, end }
+}
+
 const schema = {
   type: 'object',
   additionalProperties: false,
-  required: ['dataDir', 'host', 'port', 'ocrWorkers', 'maxUploadBytes', 'maxPixels', 'logLevel', 'sessionIdleMinutes', 'jobMaxAttempts', 'sanedHosts', 'sanedTimeoutMs', 'ftp', 'watchFolders'],
+  required: ['dataDir', 'host', 'port', 'ocrWorkers', 'maxUploadBytes', 'maxPixels', 'logLevel', 'sessionIdleMinutes', 'jobMaxAttempts', 'sanedHosts', 'sanedTimeoutMs', 'ftp', 'watchFolders', 'unit', 'signing', 'fixitySchedule', 'validitySchedule', 'unitPriceVnd', 'role', 'p2pListen', 'province', 'syncSchedule', 'syncBandwidth'],
   properties: {
     dataDir: { type: 'string', minLength: 1 },
     host: { type: 'string', minLength: 1 },
@@ -171,7 +240,29 @@ const schema = {
           stableMs: { type: 'integer', minimum: 0, default: 3000 }
         }
       }
-    }
+    },
+    unit: { type: 'string', pattern: '^[0-9A-Za-z.]{1,40}$' },
+    agencyName: { type: 'string', minLength: 2, maxLength: 200 },
+    publicUrl: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    signing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { p12Path: { type: 'string', minLength: 1 }, passphrase: { type: 'string' } }
+    },
+    fixitySchedule: { type: 'string', minLength: 9, maxLength: 100 },
+    validitySchedule: { type: 'string', minLength: 9, maxLength: 100 },
+    unitPriceVnd: { type: 'integer', minimum: 0, maximum: 100_000_000 },
+    role: { enum: ['district', 'province'] },
+    p2pListen: { type: 'array', maxItems: 8, items: { type: 'string', pattern: '^/(ip4|ip6|dns4|dns6|dns)/[^/]+/tcp/[0-9]{1,5}$' } },
+    province: { type: 'array', maxItems: 8, items: { type: 'string', pattern: '^/(ip4|ip6|dns4|dns6|dns)/[^/]+/tcp/[0-9]{1,5}/p2p/[1-9A-HJ-NP-Za-km-z]{40,60}$' } },
+    syncSchedule: {
+      anyOf: [
+        { const: 'always' },
+        { type: 'object', additionalProperties: false, required: ['start', 'end'], properties: { start: { type: 'string', minLength: 9, maxLength: 100 }, end: { type: 'string', minLength: 9, maxLength: 100 } } }
+      ]
+    },
+    syncBandwidth: { type: 'integer', minimum: 0, maximum: 10_000_000_000 },
+    pskFile: { type: 'string', minLength: 1 }
   }
 } as const
 
@@ -191,7 +282,7 @@ export function loadConfig (opts: LoadOptions = {}): Config {
   const merged: Record<string, unknown> = structuredClone(DEFAULTS) as unknown as Record<string, unknown>
   if (file) {
     const fromFile = readConfigFile(file)
-    Object.assign(merged, fromFile, { ftp: { ...DEFAULTS.ftp, ...(fromFile.ftp as object ?? {}) } })
+    Object.assign(merged, fromFile, { ftp: { ...DEFAULTS.ftp, ...(fromFile.ftp as object ?? {}) }, signing: { ...(fromFile.signing as object ?? {}) } })
   }
   for (const [name, key] of Object.entries(ENV_NAMES)) {
     const value = env[name]
@@ -200,6 +291,10 @@ export function loadConfig (opts: LoadOptions = {}): Config {
   for (const [name, key] of Object.entries(FTP_ENV)) {
     const value = env[name]
     if (value !== undefined && value !== '') (merged.ftp as Record<string, unknown>)[key] = value
+  }
+  for (const [name, key] of Object.entries(SIGNING_ENV)) {
+    const value = env[name]
+    if (value !== undefined && value !== '') (merged.signing as Record<string, unknown>)[key] = value
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) if (value !== undefined) merged[key] = value
   if (!validate(merged)) {
@@ -236,6 +331,7 @@ export function describeConfig (config: Config): Record<string, unknown> {
   return {
     ...config,
     adminPassword: config.adminPassword ? '***' : undefined,
+    signing: { ...config.signing, passphrase: config.signing.passphrase !== undefined ? '***' : undefined },
     ftp: { ...config.ftp, accounts: config.ftp.accounts.map(a => ({ username: a.username, unit: a.unit })) }
   }
 }

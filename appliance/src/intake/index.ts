@@ -37,6 +37,8 @@ export interface IntakeOptions {
   log: Logger
   /** Called after a commit, so the pipeline picks the new jobs up at once. */
   onAccepted?: (receipt: IntakeReceipt) => void
+  /** Called after a batch's status changed (a finished stack can then be cut into records). */
+  onBatchStatus?: (batch: Batch) => void
 }
 
 const ACCEPTED_TYPES = new Set(['image/jpeg', 'image/png', 'image/tiff', 'application/octet-stream'])
@@ -68,6 +70,7 @@ export class Intake {
       const { reason: _old, ...rest } = batch
       const next: Batch = { ...rest, status, ...(reason ? { reason } : {}), updatedAt: new Date().toISOString() }
       await this.store.tx().putBatch(next).commit()
+      this.opts.onBatchStatus?.(next)
       return next
     })
   }
@@ -153,9 +156,10 @@ export class Intake {
     return batch
   }
 
+  /** The batch of a single upload is complete the moment it is made. */
   private async makeBatch (unit: string, source: IntakeSource): Promise<Batch> {
     const now = new Date().toISOString()
-    return { id: newId('b'), unit, source, status: 'open', recordIds: [], pageCount: 0, createdAt: now, updatedAt: now }
+    return { id: newId('b'), unit, source, status: 'finished', recordIds: [], pageCount: 0, createdAt: now, updatedAt: now }
   }
 }
 

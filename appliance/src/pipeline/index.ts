@@ -152,17 +152,22 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
       const tx = this.store.tx()
       const changes = await step.run(page, tx, { log })
       const now = new Date().toISOString()
-      const next: Page = { ...page, ...(changes ?? {}), stage: step.to, updatedAt: now }
-      tx.putPage(next)
       const nextIndex = STAGES.indexOf(step.to)
-      if (nextIndex === STAGES.length - 1) tx.delJob(job.id)
-      else tx.putJob({ ...job, stage: step.to, state: 'queued', attempts: 0, notBefore: 0, lastError: undefined, updatedAt: now })
-      await tx.commit()
+      // Re-read under the page's lock: while the step ran, review may have moved the page to another record.
+      const next = await this.store.lock(`page:${page.id}`, async () => {
+        const fresh = await this.store.getPage(page.id) ?? page
+        const next: Page = { ...fresh, ...(changes ?? {}), stage: step.to, updatedAt: now }
+        tx.putPage(next)
+        if (nextIndex === STAGES.length - 1) tx.delJob(job.id)
+        else tx.putJob({ ...job, stage: step.to, state: 'queued', attempts: 0, notBefore: 0, lastError: undefined, updatedAt: now })
+        await tx.commit()
+        return next
+      })
       this.counts[step.from]--
       this.counts[step.to]++
       const ms = performance.now() - started
       log.debug({ ms: Math.round(ms) }, 'step done')
-      this.emit('stage', { pageId: page.id, recordId: page.recordId, batchId: page.batchId, stage: step.to, ms })
+      this.emit('stage', { pageId: page.id, recordId: next.recordId, batchId: page.batchId, stage: step.to, ms })
       if (step.after) await step.after(next).catch(err => log.warn({ err }, 'step clean-up failed'))
       return nextIndex < STAGES.length - 1 ? { ...job, stage: step.to, state: 'queued', attempts: 0, notBefore: 0 } : undefined
     } catch (err) {
@@ -176,10 +181,13 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
     const now = new Date().toISOString()
     if (attempts >= this.opts.maxAttempts) {
       log.error({ err, attempts }, 'step failed for good')
-      await this.store.tx()
-        .putJob({ ...job, state: 'failed', attempts, lastError: reason, updatedAt: now })
-        .putPage({ ...page, failed: { stage: step.from, reason, at: now }, updatedAt: now })
-        .commit()
+      await this.store.lock(`page:${page.id}`, async () => {
+        const fresh = await this.store.getPage(page.id) ?? page
+        await this.store.tx()
+          .putJob({ ...job, state: 'failed', attempts, lastError: reason, updatedAt: now })
+          .putPage({ ...fresh, failed: { stage: step.from, reason, at: now }, updatedAt: now })
+          .commit()
+      })
       this.counts.failed++
       this.emit('failed', { pageId: page.id, recordId: page.recordId, batchId: page.batchId, stage: step.from, reason })
       return undefined

@@ -5,10 +5,12 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { preparePage } from '../imaging/index.js'
+import { probePage } from '../separator/index.js'
 import type { Metrics } from '../metrics/index.js'
 import type { OcrPool } from '../ocr/index.js'
-import type { Records } from '../records/index.js'
+import { searchDocumentOf, type Records } from '../records/index.js'
 import type { SearchService } from '../search/index.js'
 import type { Page, Store } from '../store/index.js'
 import type { Step } from './types.js'
@@ -21,16 +23,23 @@ export interface StepDeps {
   ocrConcurrency: number
   maxPixels: number
   metrics?: Metrics
+  /** After a page's text is stored and before the record is indexed: reads the record's fields when complete. */
+  recordRecognized?: (recordId: string) => Promise<void>
+  /** After a page's preparation is committed (a finished stack may now be cut into records). */
+  pagePrepared?: (page: Page) => Promise<void>
 }
+
+/** Wide enough to read a field on screen, small enough to load fast on an office PC. */
+const PREVIEW_WIDTH = 1400
 
 export async function createSteps (deps: StepDeps): Promise<Step[]> {
   const scratch = join(deps.store.dataDir, 'cache', 'ocr-input')
   await mkdir(scratch, { recursive: true })
   const scratchFile = (page: Page): string => join(scratch, `${page.id}.png`)
 
-  const prepare = async (page: Page) => {
+  const prepare = async (page: Page, master?: Buffer) => {
     const started = performance.now()
-    const prepared = await preparePage(await deps.store.files.read(page.sha256), { maxPixels: deps.maxPixels })
+    const prepared = await preparePage(master ?? await deps.store.files.read(page.sha256), { maxPixels: deps.maxPixels })
     deps.metrics?.prepareSeconds.observe((performance.now() - started) / 1000)
     return prepared
   }
@@ -42,11 +51,21 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
       to: 'prepared',
       concurrency: 1,
       run: async (page) => {
-        const prepared = await prepare(page)
+        const master = await deps.store.files.read(page.sha256)
+        const prepared = await prepare(page, master)
+        // Cover sheets and blank backs decide how a scanned stack is cut into records.
+        const probe = await probePage(master, { maxPixels: deps.maxPixels })
         const thumbnail = await deps.store.files.put(prepared.thumbnail)
+        const preview = await deps.store.files.put(await sharp(prepared.ocrInput).resize({ width: Math.min(PREVIEW_WIDTH, prepared.width) }).jpeg({ quality: 72 }).toBuffer())
         await writeFile(scratchFile(page), prepared.ocrInput)
-        return { skewDeg: prepared.skewDeg, thumbnailSha256: thumbnail.sha256 }
-      }
+        return {
+          skewDeg: prepared.skewDeg, thumbnailSha256: thumbnail.sha256, previewSha256: preview.sha256,
+          ocrSize: { width: prepared.width, height: prepared.height },
+          blank: probe.blank, inkRatio: Math.round(probe.inkRatio * 10000) / 10000,
+          ...(probe.separator ? { separator: { ...probe.separator } } : {})
+        }
+      },
+      after: async (page) => { await deps.pagePrepared?.(page) }
     },
     {
       name: 'recognize',
@@ -54,6 +73,11 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
       to: 'recognized',
       concurrency: deps.ocrConcurrency,
       run: async (page, tx) => {
+        // Blank backs and cover sheets belong to no record's text; recognising speckle would only cost minutes.
+        if (page.blank === true || page.separator) {
+          tx.putPageText(page.id, { text: '', confidence: 0, words: [], width: page.ocrSize?.width ?? page.width, height: page.ocrSize?.height ?? page.height })
+          return {}
+        }
         const input = await readFile(scratchFile(page)).catch(async (err) => {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
           return (await prepare(page)).ocrInput
@@ -71,6 +95,7 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
       to: 'indexed',
       concurrency: 1,
       run: async (page) => {
+        await deps.recordRecognized?.(page.recordId)
         await indexRecord(deps, page.recordId)
       }
     }
@@ -81,6 +106,10 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
 export async function indexRecord (deps: Pick<StepDeps, 'store' | 'records' | 'search'>, recordId: string): Promise<void> {
   const record = await deps.store.getRecord(recordId)
   if (!record) return
-  const text = await deps.records.text(record.pageIds)
-  await deps.search.indexDocument(record.id, { text, attrs: { unit: record.unit, batchId: record.batchId, status: record.status, createdAt: record.createdAt } })
+  if (record.deleted || record.supersededBy || record.pageIds.length === 0) {
+    await deps.search.removeDocument(recordId)
+    return
+  }
+  const doc = searchDocumentOf(record, await deps.records.text(record.pageIds))
+  await deps.search.indexDocument(record.id, { text: doc.text, attrs: doc.attrs, fields: doc.fields })
 }

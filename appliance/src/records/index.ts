@@ -1,9 +1,33 @@
 /**
- * Records as people and clients see them: a record with its pages, their stage and the recognised text, and the
- * batches they arrived in. Review and approval (issue 4) grow here.
+ * Records as people and clients see them: a record with its pages, their stage, the recognised text and the fields
+ * read from it, its codes, validity and retention, and the batches they arrived in. Changes go through
+ * `RecordLifecycle` (lifecycle.ts).
  */
 import { AppError } from '../errors/index.js'
-import { STAGES, type Batch, type Page, type Stage, type Store } from '../store/index.js'
+import { FIELD_NAMES } from '../extract/types.js'
+import { STAGES, type Batch, type Page, type RecordCodes, type RecordEntry, type RecordStatus, type Retention, type Stage, type Store, type StoredField } from '../store/index.js'
+import { emptyCodes } from './lifecycle.js'
+
+export { RecordLifecycle, type FieldPatch, type LifecycleHooks } from './lifecycle.js'
+export { normaliseFieldValue, isoDate } from './field-values.js'
+export { readRecordFields } from './extraction.js'
+export { segmentBatch, segmentIfComplete, type SegmentResult } from './segment.js'
+export { loadResultTypes, retentionOf, retentionEnds, validUntilOf, type ResultType, type ResultTypeTable } from './retention.js'
+export { searchDocumentOf, normaliseDocumentNumber, type RecordSearchDocument } from './search-document.js'
+
+/** Below this, a field is shown to the reviewer as needing a look. */
+export const LOW_CONFIDENCE = 0.8
+
+/** The stable public identifier of a record: `SH-<unit>-<id>`; it names the record in its PDF's QR code. */
+export function archiveIdOf (record: Pick<RecordEntry, 'id' | 'unit'>): string {
+  return `SH-${record.unit}-${record.id.slice(2)}`
+}
+
+/** The record id an archive id names, or null when it is not one of ours. */
+export function recordIdOfArchiveId (archiveId: string): { recordId: string, unit: string } | null {
+  const m = /^SH-([0-9A-Za-z.]{1,40})-([0-9a-z]{23})$/.exec(archiveId)
+  return m ? { recordId: `r_${m[2]}`, unit: m[1] } : null
+}
 
 export interface PageView {
   n: number
@@ -19,28 +43,56 @@ export interface PageView {
   skewDeg?: number
   ocrConfidence?: number
   ocrRuns: number
+  blank?: boolean
+  ocrSize?: { width: number, height: number }
+  hasPreview: boolean
 }
 
 export interface RecordView {
   id: string
-  status: string
+  archiveId: string
+  status: RecordStatus
   unit: string
   batchId: string
   filename: string | null
+  version: number
+  fields: Record<string, StoredField>
+  codes: RecordCodes
+  validity: NonNullable<RecordEntry['validity']>
+  retention: Retention | null
   pages: PageView[]
+  blankPages: PageView[]
   text: string
   createdAt: string
   updatedAt: string
+  approvedBy?: string
+  approvedAt?: string
+  archivedAt?: string
+  pdf?: RecordEntry['pdf']
+  supersededBy?: string[]
 }
 
 export interface RecordSummary {
   id: string
-  status: string
+  archiveId: string
+  status: RecordStatus
   unit: string
   batchId: string
   filename: string | null
   pageCount: number
   createdAt: string
+  documentType: string | null
+  documentNumber: string | null
+  issuedDate: string | null
+  /** How many fields a reviewer should look at. */
+  lowConfidence: number
+  validity: string
+}
+
+export interface RecordFilter {
+  status?: RecordStatus
+  unit?: string
+  batchId?: string
 }
 
 export interface BatchView {
@@ -65,30 +117,58 @@ export const PAGE_SEPARATOR = '\n\f\n'
 export class Records {
   constructor (private readonly store: Store) {}
 
-  async get (id: string): Promise<RecordView> {
+  async entry (id: string): Promise<RecordEntry> {
     const record = await this.store.getRecord(id)
-    if (!record) throw new AppError('RECORD_NOT_FOUND', { recordId: id })
+    if (!record || record.deleted) throw new AppError('RECORD_NOT_FOUND', { recordId: id })
+    return record
+  }
+
+  async get (id: string): Promise<RecordView> {
+    return await this.view(await this.entry(id))
+  }
+
+  async view (record: RecordEntry): Promise<RecordView> {
     const pages = await this.store.getPages(record.pageIds)
+    const blank = await this.store.getPages(record.blankPageIds ?? [])
     return {
       id: record.id,
+      archiveId: archiveIdOf(record),
       status: record.status,
       unit: record.unit,
       batchId: record.batchId,
       filename: record.filename,
+      version: record.version ?? 0,
+      fields: fieldsView(record.fields),
+      codes: record.codes ?? emptyCodes(),
+      validity: record.validity ?? { state: 'valid' },
+      retention: record.retention ?? null,
       pages: pages.map(pageView),
+      blankPages: blank.map(pageView),
       text: await this.text(record.pageIds),
       createdAt: record.createdAt,
-      updatedAt: record.updatedAt
+      updatedAt: record.updatedAt,
+      ...(record.approvedBy ? { approvedBy: record.approvedBy, approvedAt: record.approvedAt } : {}),
+      ...(record.archivedAt ? { archivedAt: record.archivedAt } : {}),
+      ...(record.pdf ? { pdf: record.pdf } : {}),
+      ...(record.supersededBy ? { supersededBy: record.supersededBy } : {})
     }
   }
 
-  /** Newest first, `limit` at a time; `next` is the `before` of the following page. */
-  async list (opts: { limit: number, before?: string }): Promise<{ records: RecordSummary[], next: string | null }> {
+  /**
+   * Newest first, `limit` at a time; `next` is the `before` of the following page. Records merged into others and
+   * deleted ones are left out.
+   */
+  async list (opts: { limit: number, before?: string } & RecordFilter): Promise<{ records: RecordSummary[], next: string | null }> {
     const records: RecordSummary[] = []
-    for await (const r of this.store.listRecords({ limit: opts.limit, before: opts.before })) {
-      records.push({ id: r.id, status: r.status, unit: r.unit, batchId: r.batchId, filename: r.filename, pageCount: r.pageIds.length, createdAt: r.createdAt })
+    let last: string | undefined
+    for await (const r of this.store.listRecords({ before: opts.before })) {
+      last = r.id
+      if (r.deleted || r.supersededBy || r.pageIds.length === 0) continue
+      if ((opts.status && r.status !== opts.status) || (opts.unit && r.unit !== opts.unit) || (opts.batchId && r.batchId !== opts.batchId)) continue
+      records.push(summaryOf(r))
+      if (records.length === opts.limit) break
     }
-    return { records, next: records.length === opts.limit ? records[records.length - 1].id : null }
+    return { records, next: records.length === opts.limit ? last ?? null : null }
   }
 
   /** The OCR text of a record's pages, in order; pages not yet recognised contribute nothing. */
@@ -107,15 +187,28 @@ export class Records {
     return { sha256: page.sha256, mime: page.mime, size: page.size }
   }
 
+  /** The review preview of page `n` (1-based): the prepared page the OCR read, downsized. */
+  async preview (recordId: string, n: number): Promise<{ sha256: string }> {
+    const record = await this.entry(recordId)
+    const pageId = record.pageIds[n - 1]
+    const page = pageId ? await this.store.getPage(pageId) : undefined
+    if (!page?.previewSha256) throw new AppError('PAGE_NOT_FOUND', { recordId, n })
+    return { sha256: page.previewSha256 }
+  }
+
   async batch (id: string): Promise<BatchView> {
     const batch = await this.store.getBatch(id)
     if (!batch) throw new AppError('BATCH_NOT_FOUND', { batchId: id })
     const stages = Object.fromEntries(STAGES.map(s => [s, 0])) as Record<Stage, number>
     const failures: BatchView['failures'] = []
+    const listed: string[] = []
     for (const recordId of batch.recordIds) {
       const record = await this.store.getRecord(recordId)
       if (!record) continue
-      for (const page of await this.store.getPages(record.pageIds)) {
+      if (record.pageIds.length > 0 && !record.supersededBy && !record.deleted) listed.push(record.id)
+      // Cover sheets and blank backs are pages of the batch too: they go through the pipeline like the others.
+      const all = [...record.pageIds, ...(record.blankPageIds ?? []), ...(record.separatorPageId ? [record.separatorPageId] : [])]
+      for (const page of await this.store.getPages(all)) {
         stages[page.stage]++
         if (page.failed) failures.push({ pageId: page.id, recordId, ...page.failed })
       }
@@ -128,7 +221,7 @@ export class Records {
       status: batch.status,
       ...(batch.reason ? { reason: batch.reason } : {}),
       pageCount: batch.pageCount,
-      records: batch.recordIds,
+      records: listed,
       stages,
       done: settled >= batch.pageCount && batch.status !== 'scanning' && batch.status !== 'paused',
       failures,
@@ -138,10 +231,27 @@ export class Records {
   }
 }
 
+function summaryOf (r: RecordEntry): RecordSummary {
+  const f = r.fields ?? {}
+  return {
+    id: r.id, archiveId: archiveIdOf(r), status: r.status, unit: r.unit, batchId: r.batchId, filename: r.filename,
+    pageCount: r.pageIds.length, createdAt: r.createdAt,
+    documentType: f.documentType?.value ?? null, documentNumber: f.documentNumber?.value ?? null, issuedDate: f.issuedDate?.value ?? null,
+    lowConfidence: Object.values(f).filter(x => x.confidence < LOW_CONFIDENCE).length,
+    validity: r.validity?.state ?? 'valid'
+  }
+}
+
+/** Every field name present, so clients need no special case for a field extraction did not produce. */
+function fieldsView (fields: RecordEntry['fields']): Record<string, StoredField> {
+  return Object.fromEntries(FIELD_NAMES.map(n => [n, fields?.[n] ?? { value: null, confidence: 0, boxes: [] }]))
+}
+
 function pageView (p: Page, i: number): PageView {
   return {
     n: i + 1, id: p.id, sha256: p.sha256, size: p.size, mime: p.mime, width: p.width, height: p.height, dpi: p.dpi,
     stage: p.stage, ...(p.failed ? { failed: p.failed } : {}), ...(p.skewDeg !== undefined ? { skewDeg: p.skewDeg } : {}),
-    ...(p.ocrConfidence !== undefined ? { ocrConfidence: p.ocrConfidence } : {}), ocrRuns: p.ocrRuns
+    ...(p.ocrConfidence !== undefined ? { ocrConfidence: p.ocrConfidence } : {}), ocrRuns: p.ocrRuns,
+    ...(p.blank ? { blank: true } : {}), ...(p.ocrSize ? { ocrSize: p.ocrSize } : {}), hasPreview: p.previewSha256 !== undefined
   }
 }

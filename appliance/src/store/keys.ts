@@ -19,12 +19,19 @@
  * | sessions   | `<sha256 of the cookie>`     | Session                            |
  * | index      | see `search-index.ts`        | the full-text index                |
  * | events     | `<recordId>!<eventId>`       | RecordEvent (a record's history)   |
+ * | versions   | `<recordId>!<version, 6 digits>` | RecordVersion (who changed what) |
+ * | targets    | `<unit>!<year>`              | Target (pages planned)             |
+ * | inventory  | see `store/inventory-store.ts` | boxes, files and record links    |
+ * | replicas   | see `store/replica-store.ts` | province: districts' replicas    |
+ * | log        | `<seq, 12 digits>`           | signed log envelope (see `store/log-store.ts`) |
+ * | logindex   | see `store/log-store.ts`     | the log's record index and signing keys |
  */
 export const LAYOUT_VERSION = 1
 
 export const SUBLEVELS = [
   'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
-  'users', 'tokens', 'sessions', 'index', 'events'
+  'users', 'tokens', 'sessions', 'index', 'events', 'versions',
+  'targets', 'inventory', 'replicas', 'log', 'logindex'
 ] as const
 
 export type SublevelName = typeof SUBLEVELS[number]
@@ -32,3 +39,5 @@ export type SublevelName = typeof SUBLEVELS[number]
 export const importKey = (unit: string, sha256: string): string => `${unit}!${sha256}`
 
 export const eventKey = (recordId: string, eventId: string): string => `${recordId}!${eventId}`
+export const versionKey = (recordId: string, version: number): string => `${recordId}!${String(version).padStart(6, '0')}`
+export const targetKey = (unit: string, year: number): string => `${unit}!${year}`

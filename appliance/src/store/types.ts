@@ -25,6 +25,13 @@ export interface Page {
   /** How many times recognition completed: 1 in a healthy archive (a test asserts it). */
   ocrRuns: number
   ocrConfidence?: number
+  /** A grey JPEG of the prepared page (the OCR input, downsized) for review; boxes scale by its `ocrSize`. */
+  previewSha256?: string
+  ocrSize?: { width: number, height: number }
+  /** Detected in prepare: a blank page (duplex back) or a separator cover sheet (its decoded payload). */
+  blank?: boolean
+  inkRatio?: number
+  separator?: Record<string, string | number | null>
   createdAt: string
   updatedAt: string
 }
@@ -49,6 +56,34 @@ export interface PageText {
 
 export type RecordStatus = 'draft' | 'approved' | 'archived'
 
+export type Validity = 'valid' | 'expired' | 'revoked' | 'replaced'
+export type Retention = 'permanent' | '70y' | '50y' | '30y' | '20y' | '10y' | '5y'
+export const RETENTIONS: readonly Retention[] = ['permanent', '70y', '50y', '30y', '20y', '10y', '5y']
+
+/** A field as stored: what extraction read, or what a reviewer set (then `edited` and confidence 1). */
+export interface StoredField {
+  value: string | null
+  confidence: number
+  boxes: Array<{ page: number, x0: number, y0: number, x1: number, y1: number }>
+  warnings?: string[]
+  edited?: boolean
+}
+
+/** Codes a record carries besides its fields (standards.md §4). */
+export interface RecordCodes {
+  /** The issuing unit's agency code (QĐ 20/2020), when the catalogue has it. */
+  agencyCode: string | null
+  /** Mã hồ sơ `<agency code>-<YYMMDD>-<XXXX>`. */
+  dossierCode: string | null
+  /** Mã kết quả, e.g. `KQ.G15.000031`. */
+  resultTypeCode: string | null
+  /** Mã TTHC, e.g. `1.003560`. */
+  procedureCode: string | null
+  /** Box and file numbers of the paper holding (from a separator sheet or the inventory). */
+  box?: string | null
+  file?: string | null
+}
+
 export interface RecordEntry {
   id: string
   unit: string
@@ -60,6 +95,40 @@ export interface RecordEntry {
   status: RecordStatus
   createdAt: string
   updatedAt: string
+  /** Bumped on every change a person makes (the ETag); 0 until then. */
+  version?: number
+  /** Absent until extraction ran on every page. */
+  fields?: Record<string, StoredField>
+  codes?: RecordCodes
+  /** Pages of the batch left out of the record as blank (duplex backs): kept, marked, not archived. */
+  blankPageIds?: string[]
+  validity?: { state: Validity, reason?: string, replacedBy?: string, at?: string, by?: string }
+  retention?: Retention
+  approvedBy?: string
+  approvedAt?: string
+  archivedAt?: string
+  /** The signed copy, once archived. */
+  pdf?: { sha256: string, size: number, filename: string, testCertificate: boolean }
+  /** The OCR words of every page as one JSON file, vouched for by the log. */
+  textSha256?: string
+  /** The separator cover sheet that started this record in its stack (kept, not archived). */
+  separatorPageId?: string
+  /** Set once the stack segmentation ran over it, so a later run leaves it alone. */
+  segmented?: boolean
+  /** Set when the record was split or merged away: the records that now hold its pages. */
+  supersededBy?: string[]
+  /** After a lawful deletion (retention over): a tombstone, content gone. */
+  deleted?: { at: string, by: string, reason: string }
+}
+
+/** One change to a record, kept for ever: who, when, what. */
+export interface RecordVersion {
+  recordId: string
+  version: number
+  at: string
+  by: string
+  action: 'edit' | 'approve' | 'archive' | 'validity' | 'split' | 'merge' | 'extract' | 'delete'
+  changes: Record<string, { from: unknown, to: unknown }>
 }
 
 export type BatchStatus = 'open' | 'scanning' | 'paused' | 'finished' | 'cancelled'
@@ -139,6 +208,11 @@ export interface Unit {
   parent: string | null
   agencyCode: string | null
   createdAt: string
+  /** Names the unit had before a rename, oldest first; `until` is the day (YYYY-MM-DD) the next name took effect. */
+  formerNames?: Array<{ name: string, until: string }>
+  /** Merged into a successor by an administrative reform from `effective` (YYYY-MM-DD); its records keep this unit. */
+  mergedInto?: { code: string, effective: string }
+  updatedAt?: string
 }
 
 /** What an intake answered, kept so a retried request with the same Idempotency-Key gets the same answer. */
@@ -164,4 +238,137 @@ export interface RecordEvent {
   outcome: 'success' | 'failure'
   /** Short, non-personal detail (never names or ID numbers). */
   detail?: string
+}
+
+/** Pages a unit plans to digitize in a year (the province's plan). Key: unit and year. */
+export interface Target {
+  unit: string
+  year: number
+  pages: number
+  /** True when the figure is this unit's share of a group total of the plan, not a figure set for the unit. */
+  estimated: boolean
+  source: string | null
+  updatedAt: string
+}
+
+/** A file of the paper holdings moves on as its records do: none yet, scanned (draft), reviewed (approved), archived. */
+export type InventoryFileStatus = 'counted' | 'scanned' | 'reviewed' | 'archived'
+export const INVENTORY_FILE_STATUSES: readonly InventoryFileStatus[] = ['counted', 'scanned', 'reviewed', 'archived']
+
+/** A box (hộp) of paper holdings of a unit, found in the inventory (rà soát, kiểm đếm). */
+export interface InventoryBox {
+  id: string
+  unit: string
+  /** The box number as written on the box, unique within the unit. */
+  number: string
+  label: string | null
+  location: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+/** A file (hồ sơ) in a box: what was counted before scanning, and what its records have reached since. */
+export interface InventoryFile {
+  id: string
+  unit: string
+  boxId: string
+  /** Box and file numbers as written on the paper; (unit, box, number) is unique. */
+  box: string
+  number: string
+  title: string
+  resultTypeCode: string | null
+  resultTypeName: string | null
+  procedureCode: string | null
+  dossierCode: string | null
+  yearFrom: number
+  yearTo: number
+  retention: Retention
+  countedPages: number
+  status: InventoryFileStatus
+  /** Derived from the linked records (kept on the file so lists and reports read one entry). */
+  records: number
+  receivedPages: number
+  archivedPages: number
+  createdAt: string
+  updatedAt: string
+}
+
+/** A record filed under an inventory file, with what the file's status needs of it. */
+export interface InventoryLink {
+  fileId: string
+  recordId: string
+  status: RecordStatus
+  pageCount: number
+  at: string
+}
+
+// ---- replication (province side: one replica per district; see replica-store.ts) ----
+
+/** A district node the province accepts, and the replica it writes to. */
+export interface ReplicaPeer {
+  peerId: string
+  unit: string
+  /** The replica's id: the peer ID that first wrote it (a node that lost its key is registered to replace it). */
+  replica: string
+  addedAt: string
+}
+
+export interface ReplicaFailure {
+  seq: number
+  problem: string
+  at: string
+}
+
+export interface ReplicaState {
+  replica: string
+  unit: string
+  /** The last entry checked, stored and acknowledged. */
+  acked: { seq: number, hash: string }
+  /** Entries up to here are in the search index (it lags `acked` only after a crash between the two). */
+  indexed: number
+  records: number
+  pages: number
+  /** Bytes of the files the replica's live records reference. */
+  bytes: number
+  /** What the district reported at its last contact. */
+  reportedHead: number
+  lag: { entries: number, bytes: number }
+  lastContact: string | null
+  verificationFailures: number
+  lastFailure: ReplicaFailure | null
+  /** Nothing more is accepted until an admin resumes the replica. */
+  halted: ReplicaFailure | null
+  /** File payload bytes received over all sessions (a resumed transfer does not count bytes twice). */
+  bytesReceived: number
+}
+
+export interface ReplicaEntry {
+  seq: number
+  /** Hex SHA-256 of the envelope bytes. */
+  hash: string
+  /** The envelope bytes exactly as signed, base64. */
+  envelope: string
+}
+
+/** What a district's log says about one of its records. */
+export interface ReplicaRecord {
+  id: string
+  replica: string
+  unit: string
+  /** The `record.archived` entry. */
+  seq: number
+  files: Array<{ sha256: string, size: number, role: string }>
+  /** `data.record` of that entry (fields, codes, validity, retention, pdf…), updated by later validity entries. */
+  record: Record<string, unknown>
+  deleted?: { seq: number, at: string }
+}
+
+// ---- the archive log (see log-store.ts and archive/log/) ----
+
+/** A key allowed to sign this node's log: the node key from `since` on (a restored or replaced key keeps its range). */
+export interface LogSigner {
+  peerId: string
+  /** The first sequence number this key may sign. */
+  since: number
+  addedAt: string
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { AppError } from '../../errors/index.js'
 import type { Services } from '../types.js'
 
 export const batchSchema = {
@@ -31,4 +32,15 @@ export default async function batchRoutes (app: FastifyInstance, { services }: {
     config: { permission: 'read' },
     schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^b_[0-9a-z]{23}$' } } }, response: { 200: batchSchema } }
   }, async (request) => await services.records.batch(request.params.id))
+
+  // A batch of posted pages is complete when the client says so: then its stack is cut into records at cover sheets.
+  app.post<{ Params: { id: string } }>('/api/v1/batches/:id/finish', {
+    config: { permission: 'ingest' },
+    schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^b_[0-9a-z]{23}$' } } }, response: { 200: batchSchema } }
+  }, async (request) => {
+    const batch = await services.records.batch(request.params.id)
+    if (batch.status !== 'open') throw new AppError('BATCH_STATE', { batchId: batch.id, status: batch.status })
+    await services.intake.setBatchStatus(batch.id, 'finished')
+    return await services.records.batch(batch.id)
+  })
 }
