@@ -13,7 +13,7 @@ import type { Logger } from './logger.js'
 import { registerSyncMetrics } from './metrics.js'
 import { serveReplication, serveRestore } from './province.js'
 import { RESTORE_PROTOCOL, SYNC_PROTOCOL } from './protocol.js'
-import { idleRestore, pullArchive } from './restore.js'
+import { idleRestore, pullArchive, RestoreRefusedError } from './restore.js'
 import { RateMeter, TokenBucket } from './token-bucket.js'
 import type { DistrictPeer, DistrictSummary, DistrictSyncState, NodeRole, ReplicaSink, ReplicaSource, RestoreProgress, RunResult, SyncService, SyncStatus } from './types.js'
 import { Channel } from './wire.js'
@@ -354,9 +354,22 @@ export class Sync implements SyncService {
       const source = this.opts.source!
       let ch: Channel | null = null
       try {
-        ch = await this.dial(RESTORE_PROTOCOL)
-        const head = await pullArchive(ch, source.restore, progress)
-        await ch.close()
+        // A link that drops, or a province that authorised this node a moment ago, deserves a second try; a
+        // refusal of what was received does not.
+        let head: Awaited<ReturnType<typeof pullArchive>> | undefined
+        for (let attempt = 1; head === undefined; attempt++) {
+          try {
+            ch = await this.dial(RESTORE_PROTOCOL)
+            head = await pullArchive(ch, source.restore, progress)
+            await ch.close()
+          } catch (err) {
+            ch?.abort(errorText(err))
+            ch = null
+            if (err instanceof RestoreRefusedError || attempt >= 3) throw err
+            this.opts.log.warn({ err: errorText(err), attempt }, 'restore interrupted, trying again')
+            await new Promise(resolve => setTimeout(resolve, 1000 * attempt))
+          }
+        }
         const state = (await source.loadState()) ?? emptyState()
         const now = new Date().toISOString()
         await source.saveState({ ...state, acked: head, refused: null, lastError: null, lastContact: now, lastSuccess: now })

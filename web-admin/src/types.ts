@@ -84,6 +84,8 @@ export interface SyncStatus {
   bandwidth?: number
   rate?: number
   running?: boolean
+  /** District: the province addresses it replicates to (none: replication is not configured). */
+  province?: string[]
   [key: string]: unknown
 }
 

@@ -39,7 +39,7 @@ export function SyncPage () {
       <h1>{t('sync.title')}</h1>
       <ErrorBox error={status.error} onRetry={status.reload} />
       {s === undefined && status.loading && <Loading />}
-      {s === null && <Notice><span data-testid='sync-none'>{t('sync.notConfigured')}</span></Notice>}
+      {(s === null || (s?.role === 'district' && (s.province?.length ?? 0) === 0)) && <Notice><span data-testid='sync-none'>{t('sync.notConfigured')}</span></Notice>}
       {s && (
         <>
           <Facts rows={[
