@@ -50,6 +50,9 @@ t.test('every kind of bad upload is refused whole', async t => {
     t.equal(res.body.error, code, `${name}: ${code}`)
     t.ok(res.body.message && res.body.messageEn && res.body.message !== res.body.messageEn, `${name}: Vietnamese and English messages`)
   }
+  // Far past the limit the server stops reading and cuts the line rather than swallow it; it keeps serving.
+  const flood = await post(Buffer.alloc(40 * 1024 * 1024), 'image/jpeg').then(r => r.status, () => 'cut')
+  t.ok(flood === 413 || flood === 'cut', `a 40 MB flood is refused or cut (${flood})`)
   const listing = await fetch(`${app.url}/api/v1/records`, { headers: { authorization: `Bearer ${(await createToken(app.url, 'read')).secret}` } })
   t.same((await listing.json() as any).records, [], 'nothing half-stored: no record')
   const stored = (await readdir(join(dataDir, 'files'))).filter(n => n !== 'tmp')

@@ -1,7 +1,9 @@
+import type { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { Intake } from '../../intake/index.js'
 import { AppError } from '../../errors/index.js'
 import type { Services } from '../types.js'
+import { readBoundedBody } from '../bounded-body.js'
 
 const receipt = {
   type: 'object',
@@ -19,7 +21,7 @@ interface PagesQuery { unit: string, batch?: string, filename?: string }
 export default async function pagesRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const bodyLimit = services.config.maxUploadBytes
   // Image bodies arrive whole in memory (limit-checked while streaming) before the cheap checks run.
-  app.addContentTypeParser(['image/jpeg', 'image/png', 'image/tiff', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser(['image/jpeg', 'image/png', 'image/tiff', 'application/octet-stream'], async (_req: unknown, payload: Readable) => await readBoundedBody(payload, bodyLimit))
 
   app.post<{ Querystring: PagesQuery, Body: Buffer }>('/api/v1/pages', {
     bodyLimit,
