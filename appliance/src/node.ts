@@ -11,6 +11,7 @@ import { Auth } from './auth/index.js'
 import type { Config } from './config/index.js'
 import { Intake } from './intake/index.js'
 import { changeOfRecord, Inventory } from './inventory/index.js'
+import { Reports } from './reports/index.js'
 import type { Logger } from './log/index.js'
 import { Metrics } from './metrics/index.js'
 import { closeImaging } from './imaging/index.js'
@@ -126,8 +127,13 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     if (mode === 'server') await replica.recover()
     const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, log: log.child({ module: 'sync' }), registry: metrics?.registry, mode, pollMs: syncPollMs() })
     cleanup.push(async () => await sync.stop())
+    // On the province the report adds every district's archived pages from its replica.
+    const reports = new Reports({
+      store, units, inventory, unitPriceVnd: config.unitPriceVnd,
+      ...(replica.sink ? { archivedElsewhere: () => replica.sink!.archivedRecords() } : {})
+    })
     const services: Services = {
-      version: VERSION, config, store, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync,
+      version: VERSION, config, store, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync, inventory, reports,
       reindex: async () => {
         await search.clear()
         let n = 0

@@ -48,6 +48,13 @@ t.test('province + two districts', async t => {
   t.match(dB, { unit: '623', records: 2, pages: 2, verificationFailures: 0 })
   t.ok(dA.lastContact && dB.lastContact, 'last contact shown per district')
 
+  // The province's progress report counts every district's archived pages from its replica.
+  const report = (await api(province, 'GET', '/api/v1/reports/progress')).body
+  const row = (code: string): any => report.rows.find((r: any) => r.code === code)
+  t.equal(row('622').archived, 4, 'district A: 4 archived pages in the province report')
+  t.equal(row('623').archived, 2, 'district B: 2 archived pages in the province report')
+  t.equal(report.totals.archived, 6, 'the province total adds the districts up')
+
   // Searchable at the province, per district and across them, with the same Vietnamese folding.
   const search = async (q: string, unit?: string): Promise<string[]> => {
     const { body } = await api(province, 'GET', `/api/v1/search?q=${encodeURIComponent(q)}${unit ? `&unit=${unit}` : ''}`)

@@ -2,6 +2,8 @@ import type { ArchiveServices } from '../archive/index.js'
 import type { Auth, Permission, Principal } from '../auth/index.js'
 import type { Config } from '../config/index.js'
 import type { Intake } from '../intake/index.js'
+import type { Inventory } from '../inventory/index.js'
+import type { Reports } from '../reports/index.js'
 import type { Metrics } from '../metrics/index.js'
 import type { Pipeline } from '../pipeline/index.js'
 import type { RecordLifecycle, Records } from '../records/index.js'
@@ -32,6 +34,10 @@ export interface Services {
   reindex: () => Promise<{ records: number }>
   /** The node key, the signed log, validity and deletion (every node); the signer and archiver on a serving node. */
   archive?: ArchiveServices
+  /** Paper holdings (boxes, files) and their status as records arrive. */
+  inventory?: Inventory
+  /** Progress reports (on the province, across the districts' replicas too). */
+  reports?: Reports
 }
 
 declare module 'fastify' {

@@ -4,19 +4,25 @@
  */
 import type { Role, Scope } from '../store/index.js'
 
-/** `review`: correct fields, approve, split and merge records, change validity. */
-export type Permission = 'ingest' | 'read' | 'review' | 'admin'
+/**
+ * `review`: correct fields, approve, split and merge records, change validity. `integration`: the one-stop system's
+ * and the portals' result lookups (by personal ID, so always with a purpose, always audited). `audit`: read who
+ * looked up whose personal data.
+ */
+export type Permission = 'ingest' | 'read' | 'review' | 'admin' | 'integration' | 'audit'
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['ingest', 'read', 'review', 'admin'],
+  admin: ['ingest', 'read', 'review', 'admin', 'audit'],
   operator: ['ingest', 'read'],
   reviewer: ['read', 'review'],
-  auditor: ['read']
+  auditor: ['read', 'audit']
 }
 
+// An integration token can look results up and nothing else: the calling systems never browse the archive.
 const SCOPE_PERMISSIONS: Record<Scope, readonly Permission[]> = {
   ingest: ['ingest'],
   read: ['read'],
+  integration: ['integration'],
   admin: ['ingest', 'read', 'review', 'admin']
 }
 
@@ -39,4 +45,4 @@ export function permissionsOfScope (scope: Scope): Set<Permission> {
   return new Set(SCOPE_PERMISSIONS[scope])
 }
 
-export const LOCAL_PRINCIPAL: Principal = { kind: 'local', id: 'local', roles: ['admin'], permissions: new Set(['ingest', 'read', 'review', 'admin']) }
+export const LOCAL_PRINCIPAL: Principal = { kind: 'local', id: 'local', roles: ['admin'], permissions: new Set(['ingest', 'read', 'review', 'admin', 'audit']) }

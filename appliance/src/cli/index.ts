@@ -62,7 +62,7 @@ export async function main (argv: string[]): Promise<void> {
   const token = program.command('token').description('mã truy cập cho máy / machine tokens')
   token.command('create')
     .requiredOption('-n, --name <name>', 'tên / name (e.g. the copier or system using it)')
-    .addOption(new Option('-s, --scope <scope>', 'phạm vi / scope').choices(['ingest', 'read', 'admin']).makeOptionMandatory())
+    .addOption(new Option('-s, --scope <scope>', 'phạm vi / scope').choices(['ingest', 'read', 'integration', 'admin']).makeOptionMandatory())
     .action(async (opts: { name: string, scope: string }) => {
       await withClient(config(), async (client) => {
         const body = await call(client, 'POST', '/api/v1/tokens', { name: opts.name, scope: opts.scope }, 201)

@@ -79,6 +79,9 @@ export const CATALOGUE = {
   LOGIN_FAILED: { status: 401, vi: 'Sai tên đăng nhập hoặc mật khẩu', en: 'Wrong user name or password' },
   FORBIDDEN: { status: 403, vi: 'Bạn không có quyền thực hiện thao tác này', en: 'You are not allowed to do this' },
   CSRF: { status: 403, vi: 'Thiếu hoặc sai mã chống giả mạo yêu cầu (CSRF)', en: 'Missing or wrong CSRF token' },
+  LINK_EXPIRED: { status: 410, vi: 'Đường dẫn tải tệp đã hết hạn: hãy tra cứu lại để nhận đường dẫn mới', en: 'The download link has expired: look the result up again for a new link' },
+  LINK_INVALID: { status: 403, vi: 'Đường dẫn tải tệp không hợp lệ', en: 'The download link is not valid' },
+  PURPOSE_REQUIRED: { status: 400, vi: 'Tra cứu theo số định danh cá nhân phải nêu mục đích sử dụng', en: 'A lookup by personal ID number must state its purpose' },
   RATE_LIMITED: { status: 429, vi: 'Quá nhiều yêu cầu, vui lòng thử lại sau', en: 'Too many requests, try again later' },
   // scanners (SANE statuses and the network around them)
   SANE_UNSUPPORTED: { status: 400, vi: 'Máy quét không hỗ trợ thao tác này', en: 'The scanner does not support this operation' },

@@ -38,6 +38,21 @@ export class ProvinceReplicas implements ReplicaSink {
     this.files = opts.partial
   }
 
+  /**
+   * The districts' archived records, for the province's progress report: pages and time of archiving as the
+   * district's log says. Deleted (retention over) and replaced records are left out, as on a district.
+   */
+  async * archivedRecords (): AsyncGenerator<{ unit: string, pages: number, archivedAt: string }> {
+    for await (const r of this.opts.store.replicas.records()) {
+      if (r.deleted) continue
+      const record = r.record as { pageCount?: unknown, archivedAt?: unknown, supersededBy?: unknown }
+      if (Array.isArray(record.supersededBy) && record.supersededBy.length > 0) continue
+      const pages = typeof record.pageCount === 'number' ? record.pageCount : r.files.filter(f => f.role === 'master').length
+      const archivedAt = typeof record.archivedAt === 'string' ? record.archivedAt : new Date(0).toISOString()
+      yield { unit: r.unit, pages, archivedAt }
+    }
+  }
+
   // ---- registry ----
 
   async peers (): Promise<ReplicaPeer[]> {

@@ -174,8 +174,8 @@ export interface User {
   createdAt: string
 }
 
-export type Scope = 'ingest' | 'read' | 'admin'
-export const SCOPES: readonly Scope[] = ['ingest', 'read', 'admin']
+export type Scope = 'ingest' | 'read' | 'integration' | 'admin'
+export const SCOPES: readonly Scope[] = ['ingest', 'read', 'integration', 'admin']
 
 export interface Token {
   id: string

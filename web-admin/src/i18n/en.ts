@@ -327,6 +327,7 @@ export const en: Record<MessageKey, string> = {
   'users.tokenScope': 'Scope',
   'users.scope.ingest': 'Send scans',
   'users.scope.read': 'Read only',
+  'users.scope.integration': 'One-stop system, portals (result lookup)',
   'users.scope.admin': 'Everything',
   'users.tokenCreate': 'Create token',
   'users.tokenSecret': 'Secret (shown once, copy it now):',

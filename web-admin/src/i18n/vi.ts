@@ -328,6 +328,7 @@ export const vi = {
   'users.tokenScope': 'Phạm vi',
   'users.scope.ingest': 'Gửi ảnh quét',
   'users.scope.read': 'Chỉ đọc',
+  'users.scope.integration': 'Hệ thống Một cửa, Cổng DVC (tra cứu kết quả)',
   'users.scope.admin': 'Toàn quyền',
   'users.tokenCreate': 'Tạo mã truy cập',
   'users.tokenSecret': 'Mã bí mật (chỉ hiện một lần, hãy sao chép ngay):',

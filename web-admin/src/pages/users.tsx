@@ -8,7 +8,7 @@ import { useI18n, type MessageKey } from '../i18n/index.js'
 import type { TokenView, UserView } from '../types.js'
 
 const ROLES = ['admin', 'reviewer', 'operator', 'auditor'] as const
-const SCOPES = ['ingest', 'read', 'admin'] as const
+const SCOPES = ['ingest', 'read', 'integration', 'admin'] as const
 
 export function UsersPage () {
   const { t, lang } = useI18n()

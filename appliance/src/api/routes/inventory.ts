@@ -46,7 +46,7 @@ const unitQuery = { type: 'string', pattern: UNIT_CODE } as const
 
 export default async function inventoryRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   // The node's instance when it provides one; else one here (stateless over the store, whose locks both share).
-  const inventory = (services as Services & { inventory?: Inventory }).inventory ?? new Inventory(services.store, services.units)
+  const inventory = services.inventory ?? new Inventory(services.store, services.units)
 
   app.post<{ Body: NewBox }>('/api/v1/inventory/boxes', {
     config: { permission: 'ingest' },

@@ -49,11 +49,10 @@ const attach = (reply: FastifyReply, type: string, name: string): FastifyReply =
 
 export default async function reportRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   // The node's Reports when it provides one (the province adds its replicas' archived records); else one here.
-  const provided = services as Services & { reports?: Reports, inventory?: Inventory }
-  const reports = provided.reports ?? new Reports({
+  const reports = services.reports ?? new Reports({
     store: services.store,
     units: services.units,
-    inventory: provided.inventory ?? new Inventory(services.store, services.units),
+    inventory: services.inventory ?? new Inventory(services.store, services.units),
     unitPriceVnd: services.config.unitPriceVnd
   })
 
