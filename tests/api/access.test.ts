@@ -59,5 +59,14 @@ t.test('tokens, scopes, revocation, sessions and CSRF', async t => {
   const logout = await fetch(`${app.url}/api/v1/session`, { method: 'DELETE', headers: { cookie } })
   t.equal(logout.status, 204)
   t.equal((await get('/api/v1/records', { cookie })).status, 401, 'after logout the cookie is worthless')
+  // Password guessing: after 10 failures (the sign-in above cleared the first) this address may not try that name again for a while.
+  const signIn = async (username: string, password: string): Promise<Response> =>
+    await fetch(`${app.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
+  for (let i = 0; i < 10; i++) t.equal((await signIn('vanhanh', `doan-${i}`)).status, 401)
+  const locked = await signIn('VanHanh', 'mat-khau-van-hanh')
+  t.equal(locked.status, 429, 'the right password too is refused while locked')
+  t.ok(Number(locked.headers.get('retry-after')) > 0, 'with Retry-After')
+  t.match(await locked.json(), { error: 'RATE_LIMITED', message: /thử lại sau/ })
+  t.equal((await signIn('admin', 'mat-khau-quan-tri')).status, 200, 'another user from the same address is not locked out')
   t.notOk(app.logs.some(l => l.includes(admin.secret) || l.includes('mat-khau-van-hanh')), 'no secret in the logs')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Auth, permissionsOfRoles } from '../../appliance/src/auth/index.js'
+import { Auth, LoginThrottle, permissionsOfRoles } from '../../appliance/src/auth/index.js'
 import { Store } from '../../appliance/src/store/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -60,4 +60,21 @@ t.test('users: validation and roles', async t => {
   await t.rejects(auth.addUser({ username: 'op1', password: 'dai-du-tam', roles: ['operator'] }), { code: 'USER_EXISTS' })
   t.same([...permissionsOfRoles(['operator'])].sort(), ['ingest', 'read'])
   t.notOk(permissionsOfRoles(['reviewer', 'auditor']).has('admin'))
+})
+
+t.test('login throttle: failures per address and name, per address, over a sliding window', async t => {
+  let now = 1_000_000
+  const throttle = new LoginThrottle({ perUser: 3, perAddress: 5, windowMs: 60_000 }, () => now)
+  for (let i = 0; i < 3; i++) { throttle.check('10.0.0.5', 'admin'); throttle.failed('10.0.0.5', 'admin'); now += 1000 }
+  t.throws(() => throttle.check('10.0.0.5', 'admin'), { code: 'RATE_LIMITED' }, 'the fourth try is refused')
+  t.doesNotThrow(() => throttle.check('10.0.0.6', 'admin'), 'another address may still try that name')
+  t.doesNotThrow(() => throttle.check('10.0.0.5', 'reviewer'), 'that address may try another name')
+  throttle.failed('10.0.0.5', 'reviewer'); throttle.failed('10.0.0.5', 'reviewer')
+  t.throws(() => throttle.check('10.0.0.5', 'operator'), { code: 'RATE_LIMITED' }, 'five failures from one address: every name refused')
+  now += 58_001
+  t.doesNotThrow(() => throttle.check('10.0.0.5', 'admin'), 'the oldest failure left the window')
+  throttle.failed('10.0.0.6', 'admin'); throttle.failed('10.0.0.6', 'admin')
+  throttle.succeeded('10.0.0.6', 'admin')
+  throttle.failed('10.0.0.6', 'admin'); throttle.failed('10.0.0.6', 'admin')
+  t.doesNotThrow(() => throttle.check('10.0.0.6', 'admin'), 'a correct password clears that name\'s failures')
 })

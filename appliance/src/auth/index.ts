@@ -10,6 +10,7 @@ import { permissionsOfRoles, permissionsOfScope, type Principal } from './permis
 
 export * from './permissions.js'
 export { hashPassword, verifyPassword, generatePassword } from './passwords.js'
+export { LoginThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from './throttle.js'
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/
 const TOKEN_PREFIX = 'sohoa_'

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { AppError } from '../../errors/index.js'
+import { LoginThrottle } from '../../auth/index.js'
+import { AppError, isAppError } from '../../errors/index.js'
 import { SESSION_COOKIE } from '../auth.js'
 import type { Services } from '../types.js'
 
@@ -10,6 +11,7 @@ const userSchema = {
 
 export default async function sessionRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const secureCookie = process.env.SOHOA_SECURE_COOKIE === '1'
+  const throttle = new LoginThrottle()
 
   app.post<{ Body: { username: string, password: string } }>('/api/v1/session', {
     schema: {
@@ -20,7 +22,25 @@ export default async function sessionRoutes (app: FastifyInstance, { services }:
       response: { 200: { type: 'object', properties: { user: userSchema, csrfToken: { type: 'string' } } } }
     }
   }, async (request, reply) => {
-    const { cookie, csrfToken, user } = await services.auth.login(request.body.username, request.body.password)
+    const name = request.body.username.trim().toLowerCase()
+    try {
+      throttle.check(request.ip, name)
+    } catch (err) {
+      if (isAppError(err)) void reply.header('retry-after', String(err.details?.retryAfterSeconds ?? 60))
+      throw err
+    }
+    let session
+    try {
+      session = await services.auth.login(request.body.username, request.body.password)
+    } catch (err) {
+      if (isAppError(err) && err.code === 'LOGIN_FAILED') {
+        throttle.failed(request.ip, name)
+        request.log.warn({ address: request.ip }, 'login failed')
+      }
+      throw err
+    }
+    throttle.succeeded(request.ip, name)
+    const { cookie, csrfToken, user } = session
     void reply.setCookie(SESSION_COOKIE, cookie, { httpOnly: true, sameSite: 'strict', path: '/', secure: secureCookie })
     return { user, csrfToken }
   })
