@@ -22,6 +22,8 @@ import { startPush } from './push/index.js'
 import { PACKAGE_ROOT } from './paths.js'
 import { readRecordFields, RecordLifecycle, Records, segmentIfComplete } from './records/index.js'
 import { closeArchive, openArchive, type ArchiveServices } from './archive/index.js'
+import { publicUrlOf } from './archive/setup.js'
+import { FileLinkSigner, LookupAudit, Outbox, outboxOptionsOf, resolveTargets, ResultLookup, type IntegrationServices } from './integration/index.js'
 import { checkFixityAndRecord } from './archive/log/index.js'
 import { startSchedules } from './schedule/index.js'
 import { createReplica } from './replica/index.js'
@@ -72,7 +74,9 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     const search = createSearchService(store.searchIndex)
     const inventory = new Inventory(store, units)
     // A record's change reaches the search index and its inventory file (counted → scanned → reviewed → archived).
+    let outbox: Outbox | undefined
     const reindexRecord = (recordId: string): void => {
+      outbox?.nudge() // an archiving, validity change or deletion is a new log entry for the outbox
       void indexRecord({ store, records, search }, recordId).catch(err => log.error({ err, recordId }, 'indexing failed'))
       void store.getRecord(recordId).then(async r => { if (r) await inventory.onRecordChanged(changeOfRecord(r)) })
         .catch(err => log.error({ err, recordId }, 'inventory update failed'))
@@ -132,8 +136,19 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       store, units, inventory, unitPriceVnd: config.unitPriceVnd,
       ...(replica.sink ? { archivedElsewhere: () => replica.sink!.archivedRecords() } : {})
     })
+    // Result lookups for reuse (issue 7): signed, expiring file links and the audit trail of lookups by personal ID.
+    // Links name the public URL, else the address the API really listens on (known only after listen).
+    let listening: string | undefined
+    const links = FileLinkSigner.fromNodeKey(archive.key, () => publicUrlOf(config, listening), config.linkTtlSeconds)
+    const integration: IntegrationServices = { links, lookup: new ResultLookup({ store, search, links }), audit: new LookupAudit({ store: store.audit, tokens: auth }) }
+    // The outbox (issue 7): archive changes told to the one-stop systems / national portal; the archive log is its queue.
+    outbox = new Outbox({
+      store, log: archive.log, link: (recordId, filename) => links.link(recordId, filename, { ttlSeconds: config.outboxLinkTtlSeconds }), targets: resolveTargets(config.outboxTargets),
+      options: outboxOptionsOf(config), logger: log.child({ module: 'outbox' }), registry: metrics?.registry, userAgent: `sohoa/${VERSION}`
+    })
+    cleanup.push(async () => await outbox!.stop())
     const services: Services = {
-      version: VERSION, config, store, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync, inventory, reports,
+      version: VERSION, config, store, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync, inventory, reports, integration, outbox,
       reindex: async () => {
         await search.clear()
         let n = 0
@@ -168,6 +183,8 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     const push = await startPush({ config, intake, log: log.child({ module: 'push' }) })
     cleanup.push(async () => await push.stop())
     handle.address = await api.listen({ host: config.host, port: config.port })
+    listening = handle.address
+    await outbox.start()
     const control = await buildApi({ services, log: log.child({ module: 'control' }), local: true })
     handle.controlSocket = join(config.dataDir, 'sohoa.sock')
     // Safe: the store's lock proves no other sohoa owns this data directory and its socket.

@@ -79,7 +79,7 @@ export async function startAppliance (opts: StartOptions): Promise<Appliance> {
 }
 
 /** Logs in as admin over HTTP and creates a token of the given scope. */
-export async function createToken (url: string, scope: 'ingest' | 'read' | 'admin', password = 'mat-khau-quan-tri'): Promise<{ id: string, secret: string }> {
+export async function createToken (url: string, scope: 'ingest' | 'read' | 'integration' | 'admin', password = 'mat-khau-quan-tri'): Promise<{ id: string, secret: string }> {
   const login = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`)
   const cookie = login.headers.get('set-cookie')!.split(';')[0]

@@ -23,6 +23,9 @@ import { UsersPage } from './pages/users.js'
 import { AuditPage } from './pages/audit.js'
 import { SettingsPage } from './pages/settings.js'
 import { GuidePage } from './pages/guide.js'
+import { ReportPage } from './pages/report.js'
+import { IntegrationPage } from './pages/integration.js'
+import { LookupTrailPage } from './pages/lookup-trail.js'
 
 interface NavItem { href: string, label: MessageKey, needs: Permission | null }
 
@@ -32,8 +35,11 @@ const NAV: NavItem[] = [
   { href: '/kiem-tra', label: 'nav.review', needs: 'review' },
   { href: '/tra-cuu', label: 'nav.records', needs: 'read' },
   { href: '/dong-bo', label: 'nav.sync', needs: 'read' },
+  { href: '/bao-cao', label: 'nav.report', needs: 'read' },
+  { href: '/lien-thong', label: 'nav.integration', needs: 'admin' },
   { href: '/nguoi-dung', label: 'nav.users', needs: 'admin' },
   { href: '/nhat-ky', label: 'nav.audit', needs: 'read' },
+  { href: '/nhat-ky-tra-cuu', label: 'nav.lookups', needs: 'audit' },
   { href: '/cai-dat', label: 'nav.settings', needs: 'admin' },
   { href: '/huong-dan', label: 'nav.guide', needs: null }
 ]
@@ -93,6 +99,9 @@ function Shell () {
           <Route path='/tra-cuu' component={GSearchPage} />
           <Route path='/ho-so/:id' component={GRecordPage} />
           <Route path='/dong-bo' component={GSyncPage} />
+          <Route path='/bao-cao' component={GReportPage} />
+          <Route path='/lien-thong' component={GIntegrationPage} />
+          <Route path='/nhat-ky-tra-cuu' component={GLookupTrailPage} />
           <Route path='/nguoi-dung' component={GUsersPage} />
           <Route path='/nhat-ky' component={GAuditPage} />
           <Route path='/cai-dat' component={GSettingsPage} />
@@ -125,6 +134,9 @@ const GSyncPage = guard('read', SyncPage)
 const GUsersPage = guard('admin', UsersPage)
 const GAuditPage = guard('read', AuditPage)
 const GSettingsPage = guard('admin', SettingsPage)
+const GReportPage = guard('read', ReportPage)
+const GIntegrationPage = guard('admin', IntegrationPage)
+const GLookupTrailPage = guard('audit', LookupTrailPage)
 
 /** The login URL reached while signed in (after login, or a bookmark): go where the user was heading. */
 function AfterLogin () {

@@ -1,6 +1,6 @@
 /** The shapes the app reads from the API (see appliance/src/api/routes/*.ts and the records contract). */
 
-export type Permission = 'ingest' | 'read' | 'review' | 'admin'
+export type Permission = 'ingest' | 'read' | 'review' | 'admin' | 'integration' | 'audit'
 
 export interface SessionInfo {
   kind: string
@@ -168,3 +168,97 @@ export interface EventEntry { id: string, type: string, at: string, agent: strin
 
 export interface UserView { username: string, displayName?: string, roles: string[], disabled?: boolean, createdAt?: string }
 export interface TokenView { id: string, name: string, scope: string, createdAt: string, createdBy?: string, revokedAt?: string }
+
+/** The progress report (GET /api/v1/reports/progress, appliance/src/reports/index.ts). */
+export interface ProgressFigures {
+  received: number
+  recognized: number
+  archived: number
+  target: number | null
+  targetEstimated: boolean
+  percent: number | null
+  counted: number
+  countedArchived: number
+  percentOfCounted: number | null
+  costVnd: number
+  rateReceived: number
+  rateArchived: number
+  /** YYYY-MM-DD, or null without target or rate, or once reached. */
+  forecast: string | null
+}
+export type UnitLevel = 'province' | 'district' | 'commune'
+export interface ProgressRowView extends ProgressFigures {
+  code: string
+  name: string
+  level: UnitLevel
+  parent: string | null
+  mergedInto: string | null
+  includes: string[]
+  inTotal: boolean
+}
+export interface ProgressLevelView extends ProgressFigures { level: UnitLevel, units: number }
+export interface ProgressReportView {
+  year: number | null
+  unit: string | null
+  generatedAt: string
+  unitPriceVnd: number
+  rows: ProgressRowView[]
+  byLevel: ProgressLevelView[]
+  totals: ProgressFigures
+}
+
+/** The integration outbox (GET /api/v1/integration/outbox, admin). */
+export interface OutboxTargetView {
+  name: string
+  url: string
+  nextSeq: number
+  headSeq: number
+  pending: number
+  delivered: number
+  lastDeliveredAt?: string | null
+  current?: { seq: number, attempts: number, nextAttemptAt: string | null, lastError?: string | null } | null
+  deadLetters: number
+  /** Dead letters an admin sent back, not delivered yet. */
+  retrying?: number
+}
+/** `dead`: waiting for an admin; `retrying`: sent back by one; then `delivered` or `discarded`. */
+export type DeadLetterState = 'dead' | 'retrying' | 'delivered' | 'discarded'
+export interface DeadLetterView {
+  id: string
+  target: string
+  seq: number
+  recordId: string | null
+  type: string
+  idempotencyKey: string
+  state?: DeadLetterState
+  attempts: number
+  retries?: number
+  firstAttemptAt: string | null
+  lastAttemptAt: string | null
+  lastError: string
+  /** Never sent: an earlier message about the same record (this seq) is a dead letter. */
+  heldBehind?: number
+  nextAttemptAt?: string
+  discarded?: { at: string, by: string, reason: string }
+  message?: unknown
+}
+
+/** One lookup by personal ID (GET /api/v1/integration/audit, permission audit). */
+export interface LookupAuditEntry {
+  id: string
+  at: string
+  principal: { kind: string, id: string, name?: string }
+  system: string
+  endpoint: string
+  subjectId: string | null
+  purpose: string | null
+  query?: Record<string, unknown>
+  results: number
+  outcome: 'ok' | 'refused' | string
+  /** The error code of a refusal. */
+  error?: string
+  remoteAddress?: string | null
+}
+
+/** A unit of GET /api/v1/units with its merge (administrative reform), when it was merged. */
+export interface CatalogueUnit extends Unit { mergedInto?: { code: string, effective: string } }

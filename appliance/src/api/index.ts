@@ -68,6 +68,8 @@ export async function buildApi ({ services, log, local = false }: ApiOptions): P
   await app.register(import('./routes/reports.js'), opts)
   await app.register(adminRoutes, opts)
   await app.register(import('./routes/sync.js'), opts)
+  await app.register(import('./routes/integration.js'), { ...opts, local }) // lookups work on the socket too; no rate limit there
+  await app.register(import('./routes/outbox.js'), opts)
   if (!local) await app.register(verifyRoutes, opts)
   await app.register(import('./routes/dashboard.js'), opts)
   if (!local) await app.register(import('./routes/web-admin.js'))

@@ -63,6 +63,7 @@ const MEDIA: Record<string, { request?: Json, response?: { status: string, conte
   'GET /api/v1/batches/{id}/events': { response: { status: '200', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
   'GET /api/v1/reports/progress.xlsx': { response: { status: '200', content: binary(['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']) } },
   'GET /api/v1/records/{id}/pages/{n}/preview': { response: { status: '200', content: binary(['image/jpeg']) } },
+  'GET /api/v1/integration/files/{recordId}/{filename}': { response: { status: '200', content: binary(['application/pdf']) } },
   'GET /api/v1/records/{id}/document.pdf': { response: { status: '200', content: binary(['application/pdf']) } },
   'GET /api/v1/records/{id}/package.zip': { response: { status: '200', content: binary(['application/zip']) } },
   'POST /api/v1/separators': { response: { status: '200', content: binary(['application/pdf']) } },

@@ -34,6 +34,10 @@ export interface Services {
   reindex: () => Promise<{ records: number }>
   /** The node key, the signed log, validity and deletion (every node); the signer and archiver on a serving node. */
   archive?: ArchiveServices
+  /** Result lookups for reuse, their signed file links and audit trail (issue 7); absent where it is not wired. */
+  integration?: import('../integration/index.js').IntegrationServices
+  /** The outbox to the one-stop systems / national portal: targets, dead letters (issue 7). */
+  outbox?: import('../integration/outbox/index.js').Outbox
   /** Paper holdings (boxes, files) and their status as records arrive. */
   inventory?: Inventory
   /** Progress reports (on the province, across the districts' replicas too). */

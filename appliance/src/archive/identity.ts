@@ -4,10 +4,11 @@
  * a test certificate in every signature and flagged to the admin).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../config/index.js'
 import { AppError } from '../errors/index.js'
+import { writeFileAtomic } from '../store/index.js'
 import { createSelfSignedP12, readP12, type CertificateInfo } from './signing/index.js'
 
 export interface SigningIdentity {
@@ -16,12 +17,6 @@ export interface SigningIdentity {
   agencyName: string
   testCertificate: boolean
   certificate: CertificateInfo
-}
-
-async function writeSecretFile (file: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp`
-  await writeFile(tmp, bytes, { mode: 0o600, flush: true })
-  await rename(tmp, file)
 }
 
 export async function loadSigningIdentity (config: Config, agencyName: string): Promise<SigningIdentity> {
@@ -47,8 +42,8 @@ export async function loadSigningIdentity (config: Config, agencyName: string): 
     passphrase = randomBytes(24).toString('base64url')
     p12 = await createSelfSignedP12({ agencyName, passphrase, days: 3650 })
     // The passphrase first: a crash between the two leaves no certificate that cannot be opened.
-    await writeSecretFile(passFile, passphrase)
-    await writeSecretFile(p12File, p12)
+    await writeFileAtomic(passFile, passphrase, { mode: 0o600 })
+    await writeFileAtomic(p12File, p12, { mode: 0o600 })
   }
   const certificate = await readP12(p12, passphrase)
   return { p12, passphrase, agencyName, testCertificate: true, certificate }

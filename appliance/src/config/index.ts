@@ -33,6 +33,8 @@ export interface Config {
   agencyName?: string
   /** Base URL citizens and officers reach this node at (the QR code on signed copies); default from host/port. */
   publicUrl?: string
+  /** Lifetime of the signed file links a result lookup answers with (SOHOA_LINK_TTL_SECONDS). */
+  linkTtlSeconds: number
   signing: SigningConfig
   /** node-cron schedules: the fixity check (weekly) and the validity sweep (daily). */
   fixitySchedule: string
@@ -51,6 +53,26 @@ export interface Config {
   syncBandwidth: number
   /** Optional private network: a swarm key file shared by the province and its districts. */
   pskFile?: string
+  // ---- outbox (issue 7): archived results told to the one-stop systems / national portal ----
+  /** Where archive changes are delivered; credentials in a URL's userinfo become a Basic header (never shown). */
+  outboxTargets: OutboxTargetConfig[]
+  /** Bound on one delivery request (connect, send, answer). */
+  outboxTimeoutMs: number
+  /** First retry delay; it doubles per attempt (with jitter) up to `outboxBackoffMaxMs`. */
+  outboxBackoffMs: number
+  outboxBackoffMaxMs: number
+  /** Attempts before a message becomes a dead letter (an admin may retry it). */
+  outboxMaxAttempts: number
+  /** How often the outbox looks for new log entries when nobody nudged it. */
+  outboxPollMs: number
+  /** Lifetime of the signed file link a message carries. */
+  outboxLinkTtlSeconds: number
+}
+
+export interface OutboxTargetConfig {
+  /** Stable name: the target's position in the log is kept under it (default: the URL's host). */
+  name?: string
+  url: string
 }
 
 export interface SigningConfig {
@@ -108,11 +130,19 @@ export const DEFAULTS: Config = {
   fixitySchedule: '0 3 * * 0',
   validitySchedule: '10 0 * * *',
   unitPriceVnd: 3779,
+  linkTtlSeconds: 86400,
   role: 'district',
   p2pListen: ['/ip4/0.0.0.0/tcp/4001'],
   province: [],
   syncSchedule: { start: '0 22 * * *', end: '0 5 * * *' },
-  syncBandwidth: 0
+  syncBandwidth: 0,
+  outboxTargets: [],
+  outboxTimeoutMs: 15_000,
+  outboxBackoffMs: 2_000,
+  outboxBackoffMaxMs: 600_000,
+  outboxMaxAttempts: 10,
+  outboxPollMs: 5_000,
+  outboxLinkTtlSeconds: 7 * 24 * 3600
 }
 
 /** Environment variable -> setting. The names are part of the operator's interface: never rename. */
@@ -133,6 +163,7 @@ export const ENV_NAMES: Record<string, keyof Config> = {
   SOHOA_UNIT: 'unit',
   SOHOA_AGENCY_NAME: 'agencyName',
   SOHOA_PUBLIC_URL: 'publicUrl',
+  SOHOA_LINK_TTL_SECONDS: 'linkTtlSeconds',
   SOHOA_FIXITY_SCHEDULE: 'fixitySchedule',
   SOHOA_VALIDITY_SCHEDULE: 'validitySchedule',
   SOHOA_UNIT_PRICE_VND: 'unitPriceVnd',
@@ -141,7 +172,14 @@ export const ENV_NAMES: Record<string, keyof Config> = {
   SOHOA_PROVINCE: 'province',
   SOHOA_SYNC_SCHEDULE: 'syncSchedule',
   SOHOA_SYNC_BANDWIDTH: 'syncBandwidth',
-  SOHOA_PSK_FILE: 'pskFile'
+  SOHOA_PSK_FILE: 'pskFile',
+  SOHOA_OUTBOX_TARGETS: 'outboxTargets',
+  SOHOA_OUTBOX_TIMEOUT_MS: 'outboxTimeoutMs',
+  SOHOA_OUTBOX_BACKOFF_MS: 'outboxBackoffMs',
+  SOHOA_OUTBOX_BACKOFF_MAX_MS: 'outboxBackoffMaxMs',
+  SOHOA_OUTBOX_MAX_ATTEMPTS: 'outboxMaxAttempts',
+  SOHOA_OUTBOX_POLL_MS: 'outboxPollMs',
+  SOHOA_OUTBOX_LINK_TTL_SECONDS: 'outboxLinkTtlSeconds'
 }
 
 /** Signing settings from the environment. */
@@ -164,6 +202,7 @@ const FTP_ENV: Record<string, keyof FtpConfig> = {
 function parseEnvValue (key: keyof Config, value: string): unknown {
   if (key === 'sanedHosts' || key === 'p2pListen' || key === 'province') return value.split(',').map(s => s.trim()).filter(Boolean)
   if (key === 'syncSchedule') return parseSyncSchedule(value)
+  if (key === 'outboxTargets') return parseOutboxTargets(value)
   if (key === 'watchFolders') {
     return value.split(',').map(s => s.trim()).filter(Boolean).map(entry => {
       const at = entry.indexOf(':')
@@ -171,6 +210,14 @@ function parseEnvValue (key: keyof Config, value: string): unknown {
     })
   }
   return value
+}
+
+/** Outbox targets: `url,url` or `name=url,…` (a name has no `:` or `/`, so a URL's own `=` is never taken for one). */
+function parseOutboxTargets (value: string): OutboxTargetConfig[] {
+  return value.split(',').map(s => s.trim()).filter(Boolean).map(entry => {
+    const named = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})=(.+)$/.exec(entry)
+    return named ? { name: named[1], url: named[2].trim() } : { url: entry }
+  })
 }
 
 /** `always`, `22:00-05:00` (every day), or two cron expressions `<start>|<end>`. */
@@ -244,6 +291,7 @@ const schema = {
     unit: { type: 'string', pattern: '^[0-9A-Za-z.]{1,40}$' },
     agencyName: { type: 'string', minLength: 2, maxLength: 200 },
     publicUrl: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    linkTtlSeconds: { type: 'integer', minimum: 1, maximum: 30 * 24 * 3600 },
     signing: {
       type: 'object',
       additionalProperties: false,
@@ -262,7 +310,23 @@ const schema = {
       ]
     },
     syncBandwidth: { type: 'integer', minimum: 0, maximum: 10_000_000_000 },
-    pskFile: { type: 'string', minLength: 1 }
+    pskFile: { type: 'string', minLength: 1 },
+    outboxTargets: {
+      type: 'array',
+      maxItems: 16,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['url'],
+        properties: { name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }, url: { type: 'string', pattern: '^https?://[^\\s,]+$' } }
+      }
+    },
+    outboxTimeoutMs: { type: 'integer', minimum: 50, maximum: 600_000 },
+    outboxBackoffMs: { type: 'integer', minimum: 1, maximum: 3_600_000 },
+    outboxBackoffMaxMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
+    outboxMaxAttempts: { type: 'integer', minimum: 1, maximum: 1000 },
+    outboxPollMs: { type: 'integer', minimum: 10, maximum: 3_600_000 },
+    outboxLinkTtlSeconds: { type: 'integer', minimum: 60, maximum: 90 * 24 * 3600 }
   }
 } as const
 
@@ -332,6 +396,7 @@ export function describeConfig (config: Config): Record<string, unknown> {
     ...config,
     adminPassword: config.adminPassword ? '***' : undefined,
     signing: { ...config.signing, passphrase: config.signing.passphrase !== undefined ? '***' : undefined },
-    ftp: { ...config.ftp, accounts: config.ftp.accounts.map(a => ({ username: a.username, unit: a.unit })) }
+    ftp: { ...config.ftp, accounts: config.ftp.accounts.map(a => ({ username: a.username, unit: a.unit })) },
+    outboxTargets: config.outboxTargets.map(t => ({ ...t, url: t.url.replace(/^(https?:\/\/)[^@/?#]*@/, '$1***@') }))
   }
 }

@@ -111,6 +111,9 @@ export const CATALOGUE = {
   SYNC_OUT_OF_ORDER: { status: 409, vi: 'Bản ghi nhật ký đến sai thứ tự hoặc thiếu tệp', en: 'Log entries arrived out of order or without their files' },
   SYNC_FAILED: { status: 502, vi: 'Đồng bộ với nút tỉnh thất bại', en: 'Replication with the province failed' },
   RESTORE_RUNNING: { status: 409, vi: 'Đang khôi phục dữ liệu từ nút tỉnh', en: 'A restore from the province is already running' },
+  // the outbox to the one-stop systems and the national portal (issue 7)
+  OUTBOX_DEAD_LETTER_NOT_FOUND: { status: 404, vi: 'Không tìm thấy thông điệp không gửi được (dead letter) này', en: 'This dead letter was not found' },
+  OUTBOX_DEAD_LETTER_STATE: { status: 409, vi: 'Thông điệp này không còn chờ xử lý (đã gửi lại, đã gửi được, đã hủy, hoặc đích nhận không còn trong cấu hình)', en: 'This message is no longer waiting (already sent back, delivered, discarded, or its target is no longer configured)' },
   // storage and processing
   STORE_LOCKED: { status: 503, vi: 'Kho dữ liệu đang được một tiến trình sohoa khác sử dụng', en: 'The data store is in use by another sohoa process' },
   STORAGE_FAILED: { status: 507, vi: 'Không ghi được dữ liệu xuống đĩa', en: 'Could not write the data to disk' },

@@ -24,12 +24,13 @@ export const DEFAULT_LINK_TTL_SECONDS = 24 * 3600
 export class FileLinkSigner {
   private readonly secret: Buffer
 
-  constructor (secret: Uint8Array, private readonly baseUrl: string, readonly ttlSeconds = DEFAULT_LINK_TTL_SECONDS) {
+  /** `baseUrl` may be a function: the node's address is known only once it listens. */
+  constructor (secret: Uint8Array, private readonly baseUrl: string | (() => string), readonly ttlSeconds = DEFAULT_LINK_TTL_SECONDS) {
     this.secret = Buffer.from(secret)
   }
 
   /** A key of its own for links, derived from (never equal to) the node's signing key. */
-  static fromNodeKey (key: NodeKey, baseUrl: string, ttlSeconds?: number): FileLinkSigner {
+  static fromNodeKey (key: NodeKey, baseUrl: string | (() => string), ttlSeconds?: number): FileLinkSigner {
     const secret = createHmac('sha256', Buffer.from(key.privateKey.raw)).update('sohoa/file-link/v1').digest()
     return new FileLinkSigner(secret, baseUrl, ttlSeconds)
   }
@@ -41,7 +42,7 @@ export class FileLinkSigner {
     if (file !== 'pdf') query.set('file', file)
     query.set('sig', this.sign(recordId, file, exp))
     return {
-      url: `${this.baseUrl.replace(/\/+$/, '')}${FILE_LINK_PATH}/${encodeURIComponent(recordId)}/${encodeURIComponent(filename)}?${query.toString()}`,
+      url: `${(typeof this.baseUrl === 'function' ? this.baseUrl() : this.baseUrl).replace(/\/+$/, '')}${FILE_LINK_PATH}/${encodeURIComponent(recordId)}/${encodeURIComponent(filename)}?${query.toString()}`,
       expiresAt: new Date(exp * 1000).toISOString()
     }
   }

@@ -1,15 +1,16 @@
 /**
  * Content-addressed file store: each file is named by the SHA-256 of its bytes under two fan-out folders
- * (`files/ab/cd/abcd…`). A write goes to a temp file, is fsynced, renamed into place, and the folder is fsynced,
- * so once `put` resolves the bytes survive a power cut. Identical bytes are stored once. Callers commit the
+ * (`files/ab/cd/abcd…`). A write goes through `writeFileAtomic` (temp file in `files/tmp/`, fsync, rename, folder
+ * fsync), so once `put` resolves the bytes survive a power cut. Identical bytes are stored once. Callers commit the
  * LevelDB entries that reference a file only after `put` resolves: a crash between the two leaves an unreferenced
  * file (harmless, swept later), never a reference to a missing file.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createReadStream, type ReadStream } from 'node:fs'
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { AppError } from '../errors/index.js'
+import { writeFileAtomic } from './atomic-write.js'
 
 const SHA256 = /^[0-9a-f]{64}$/
 
@@ -58,21 +59,11 @@ export class FileStore {
     const sha256 = knownSha256 ?? FileStore.hash(bytes)
     const target = this.path(sha256)
     if (await this.has(sha256)) return { sha256, size: bytes.byteLength, existed: true }
-    const dir = join(this.root, sha256.slice(0, 2), sha256.slice(2, 4))
-    const temp = join(this.tmp, `${sha256}.${randomBytes(6).toString('hex')}`)
     try {
-      await mkdir(dir, { recursive: true })
-      const handle = await open(temp, 'wx', 0o640)
-      try {
-        await handle.writeFile(bytes)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, target)
-      await syncDir(dir)
+      await mkdir(dirname(target), { recursive: true })
+      // Not exclusive: a concurrent put of the same bytes writes the same content, so either rename may win.
+      await writeFileAtomic(target, bytes, { tempDir: this.tmp })
     } catch (err) {
-      await rm(temp, { force: true }).catch(() => {})
       throw new AppError('STORAGE_FAILED', undefined, err)
     }
     return { sha256, size: bytes.byteLength, existed: false }
@@ -91,14 +82,5 @@ export class FileStore {
     const hash = createHash('sha256')
     for await (const chunk of this.stream(sha256)) hash.update(chunk as Buffer)
     return hash.digest('hex') === sha256
-  }
-}
-
-async function syncDir (dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
   }
 }

@@ -11,6 +11,8 @@ import { idFloor } from './ids.js'
 import { eventKey, importKey, targetKey, versionKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
+import { AuditStore, type AuditSublevel } from './audit-store.js'
+import { OutboxStore, type OutboxSublevel } from './outbox-store.js'
 import { LogStore, logEntryWrites, logSignerWrite, type LogSublevel } from './log-store.js'
 import { KeyedMutex } from './mutex.js'
 import { SearchIndexStore, type IndexSublevel } from './search-index.js'
@@ -18,10 +20,13 @@ import type { Batch, IntakeReceipt, Job, LogSigner, Page, PageText, RecordEntry,
 
 export * from './types.js'
 export { FileStore } from './files.js'
+export { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js'
 export { newId, isId } from './ids.js'
 export { SearchIndexStore } from './search-index.js'
 export { InventoryStore, InventoryTx } from './inventory-store.js'
 export { ReplicaStore } from './replica-store.js'
+export { AuditStore, newAuditId, subjectKeyOf, type AuditQuery } from './audit-store.js'
+export { OutboxStore } from './outbox-store.js'
 export { LogStore, type LogRow } from './log-store.js'
 export type * from './search-index.js'
 
@@ -101,6 +106,10 @@ export class Store {
   readonly replicas: ReplicaStore
   /** The signed archive log's entries and indexes (its keys live in `log-store.ts`). */
   readonly log: LogStore
+  /** The audit trail of result lookups by personal ID (its keys live in `audit-store.ts`). */
+  readonly audit: AuditStore
+  /** The outbox's cursors and dead letters (its keys live in `outbox-store.ts`). */
+  readonly outbox: OutboxStore
   readonly dataDir: string
   private readonly subs = new Map<SublevelName, Sub>()
   private readonly mutex = new KeyedMutex()
@@ -114,6 +123,8 @@ export class Store {
     this.inventory = new InventoryStore(this.subs.get('inventory') as unknown as InventorySublevel)
     this.replicas = new ReplicaStore(this.subs.get('replicas') as unknown as ReplicaSublevel)
     this.log = new LogStore(this.subs.get('log') as unknown as LogSublevel, this.subs.get('logindex') as unknown as LogSublevel)
+    this.audit = new AuditStore(this.subs.get('audit') as unknown as AuditSublevel)
+    this.outbox = new OutboxStore(this.subs.get('outbox') as unknown as OutboxSublevel)
   }
 
   static async open (dataDir: string): Promise<Store> {

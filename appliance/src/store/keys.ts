@@ -25,13 +25,16 @@
  * | replicas   | see `store/replica-store.ts` | province: districts' replicas    |
  * | log        | `<seq, 12 digits>`           | signed log envelope (see `store/log-store.ts`) |
  * | logindex   | see `store/log-store.ts`     | the log's record index and signing keys |
+ * | audit      | see `store/audit-store.ts`   | lookups by personal ID (who, which ID, when, why) |
+ * | outbox     | see `store/outbox-store.ts`  | outbox: each target's cursor, its dead letters |
  */
 export const LAYOUT_VERSION = 1
 
 export const SUBLEVELS = [
   'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
   'users', 'tokens', 'sessions', 'index', 'events', 'versions',
-  'targets', 'inventory', 'replicas', 'log', 'logindex'
+  'targets', 'inventory', 'replicas', 'log', 'logindex',
+  'audit', 'outbox'
 ] as const
 
 export type SublevelName = typeof SUBLEVELS[number]

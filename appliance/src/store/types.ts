@@ -372,3 +372,90 @@ export interface LogSigner {
   since: number
   addedAt: string
 }
+
+// ---- integration: the audit trail of result lookups (see audit-store.ts and integration/audit.ts) ----
+
+/**
+ * One result lookup by an outside system, or its refusal. It holds the personal ID on purpose: the trail exists so
+ * an auditor can ask who looked up whose data, when and why. Only the `audit` permission reads it; no log line has it.
+ */
+export interface AuditEntry {
+  /** Time-ordered id (`a_…`). */
+  id: string
+  at: string
+  principal: { kind: 'user' | 'token' | 'local', id: string, name?: string }
+  /** Which system asked: the token's name, else the user name. */
+  system: string
+  endpoint: 'results' | 'citizen-lookup'
+  /** The personal ID looked up, as given; null when the lookup named none (or its body could not be read). */
+  subjectId: string | null
+  purpose: string | null
+  /** The other criteria, and for the national form who asked on the citizen's behalf and through which channel. */
+  query: Record<string, unknown>
+  /** Results answered (0 when refused). */
+  results: number
+  outcome: 'ok' | 'refused'
+  /** The error code of a refusal. */
+  error?: string
+  remoteAddress: string | null
+}
+
+// ---- the outbox to the one-stop systems / national portal (see outbox-store.ts and integration/outbox/) ----
+
+/** The message at a target's head while it is being retried (absent while nothing has failed yet). */
+export interface OutboxAttempt {
+  seq: number
+  attempts: number
+  firstAttemptAt: string
+  lastAttemptAt: string
+  /** ISO 8601 UTC: not sent again before this. */
+  nextAttemptAt: string
+  lastError: string
+}
+
+/** One configured target's position in the archive log. */
+export interface OutboxTargetState {
+  name: string
+  /** The next log sequence number to hand over (1 for a target that has seen nothing). */
+  nextSeq: number
+  delivered: number
+  lastDeliveredAt?: string
+  current?: OutboxAttempt
+  createdAt: string
+  updatedAt: string
+}
+
+/** `dead`: waiting for an admin; `retrying`: an admin asked for another round; then `delivered` or `discarded`. */
+export type OutboxDeadLetterState = 'dead' | 'retrying' | 'delivered' | 'discarded'
+
+/** A message a target did not take after every attempt (or held behind such a message about the same record). */
+export interface OutboxDeadLetter {
+  /** `<target>~<seq>`. */
+  id: string
+  target: string
+  seq: number
+  recordId: string | null
+  type: string
+  /** The same key on every attempt, before and after an admin's retry. */
+  idempotencyKey: string
+  state: OutboxDeadLetterState
+  /** Attempts in the current round (reset when an admin retries it). */
+  attempts: number
+  /** Admin retries so far. */
+  retries: number
+  firstAttemptAt: string | null
+  lastAttemptAt: string | null
+  lastError: string
+  /** The message as last built; null when its log entry could not be read. */
+  message: unknown
+  /** Never sent: an earlier message about the same record (this seq) was a dead letter. */
+  heldBehind?: number
+  /** While `retrying`. */
+  nextAttemptAt?: string
+  retriedAt?: string
+  retriedBy?: string
+  deliveredAt?: string
+  discarded?: { at: string, by: string, reason: string }
+  createdAt: string
+  updatedAt: string
+}

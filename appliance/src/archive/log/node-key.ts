@@ -3,17 +3,17 @@
  * archive log and is the node's libp2p identity, so its peer ID names the node to the province and to verifiers;
  * an Ed25519 peer ID embeds the public key, so a peer ID is all a verifier needs.
  *
- * The file is written once, atomically (temp file, fsync, hard link into place, folder fsync): two processes
- * starting together end up with the same key. A damaged file is an error, never replaced: a new key would silently
- * make a new node identity and split the log's signers.
+ * The file is written once, atomically (`writeFileAtomic` with `exclusive`: temp file, fsync, hard link into place,
+ * folder fsync): two processes starting together end up with the same key. A damaged file is an error, never
+ * replaced: a new key would silently make a new node identity and split the log's signers.
  */
-import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, rm } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { AppError } from '../../errors/index.js'
+import { writeFileAtomic } from '../../store/index.js'
 
 export const NODE_KEY_FILE = 'node.key'
 
@@ -59,40 +59,15 @@ function nodeKeyOf (privateKey: Ed25519PrivateKey): NodeKey {
   }
 }
 
-/** Writes a new key without ever replacing one: `link` fails when another process got there first. */
+/** Writes a new key without ever replacing one: when another process got there first, its key is the key. */
 async function createKeyFile (dataDir: string, file: string): Promise<Buffer> {
   const bytes = Buffer.from(privateKeyToProtobuf(await generateKeyPair('Ed25519')))
-  const temp = join(dataDir, `.${NODE_KEY_FILE}.${randomBytes(6).toString('hex')}.tmp`)
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o750 })
-    const handle = await open(temp, 'wx', 0o600)
-    try {
-      await handle.writeFile(bytes)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    try {
-      await link(temp, file)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return await readFile(file)
-      throw err
-    }
-    await syncDir(dataDir)
-    return bytes
+    if (await writeFileAtomic(file, bytes, { mode: 0o600, exclusive: true })) return bytes
+    return await readFile(file)
   } catch (err) {
     throw new AppError('STORAGE_FAILED', { file }, err)
-  } finally {
-    await rm(temp, { force: true }).catch(() => {})
-  }
-}
-
-async function syncDir (dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
   }
 }
 
