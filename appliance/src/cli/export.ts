@@ -1,19 +1,49 @@
 /**
  * `sohoa export --packages <dir> [--unit <code>]`: writes the archival package of every archived record to a folder
  * (a backup medium: TT 05/2025 asks for two backup sets on independent media). Works against the running appliance
- * (control socket) or a stopped one. Files already there with the same size are kept, so a re-run resumes.
+ * (control socket) or a stopped one. A package already there as a complete zip is kept (a package is rebuilt on each
+ * request, with its creation date, so bytes and size differ between runs): a re-run resumes without downloading.
  */
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { Config } from '../config/index.js'
 import { createLogger } from '../log/index.js'
+import { writeFileAtomic } from '../store/index.js'
 import { connect, type ApiClient } from './client.js'
 
 export interface ExportSummary {
   exported: number
   kept: number
   failed: Array<{ recordId: string, reason: string }>
+}
+
+const EOCD = 0x06054b50
+const EOCD_SIZE = 22
+
+/**
+ * True when `file` ends with a zip's end-of-central-directory record whose directory lies inside the file: what a
+ * cut or damaged copy lacks. Packages are written atomically, so this only catches damage after the fact.
+ */
+async function isCompleteZip (file: string): Promise<boolean> {
+  const handle = await open(file, 'r').catch(() => null)
+  if (!handle) return false
+  try {
+    const { size } = await handle.stat()
+    const tailSize = Math.min(size, EOCD_SIZE + 0xffff) // the record, then at most a 64 KiB comment
+    if (tailSize < EOCD_SIZE) return false
+    const tail = Buffer.alloc(tailSize)
+    await handle.read(tail, 0, tailSize, size - tailSize)
+    for (let at = tailSize - EOCD_SIZE; at >= 0; at--) {
+      if (tail.readUInt32LE(at) !== EOCD) continue
+      const directorySize = tail.readUInt32LE(at + 12)
+      const directoryOffset = tail.readUInt32LE(at + 16)
+      return directoryOffset + directorySize === size - tailSize + at
+    }
+    return false
+  } finally {
+    await handle.close()
+  }
 }
 
 export async function exportPackages (client: ApiClient, dir: string, opts: { unit?: string, onProgress?: (n: number) => void } = {}): Promise<ExportSummary> {
@@ -26,16 +56,14 @@ export async function exportPackages (client: ApiClient, dir: string, opts: { un
     if (page.status !== 200) throw new Error(page.body?.message ?? `HTTP ${page.status}`)
     for (const r of page.body.records as Array<{ id: string, archiveId: string, unit: string }>) {
       const file = join(dir, r.unit, `${r.archiveId}.zip`)
+      if (await isCompleteZip(file)) { summary.kept++; continue }
       const answer = await client.request('GET', `/api/v1/records/${r.id}/package.zip`, { raw: true })
       if (answer.status !== 200 || !Buffer.isBuffer(answer.body)) {
         summary.failed.push({ recordId: r.id, reason: answer.body?.message ?? `HTTP ${answer.status}` })
         continue
       }
-      const existing = await stat(file).catch(() => null)
-      if (existing?.size === answer.body.length) { summary.kept++; continue }
       await mkdir(join(dir, r.unit), { recursive: true })
-      await writeFile(`${file}.part`, answer.body, { flush: true })
-      await rename(`${file}.part`, file)
+      await writeFileAtomic(file, answer.body, { mode: 0o644 })
       summary.exported++
       opts.onProgress?.(summary.exported + summary.kept)
     }
