@@ -58,7 +58,7 @@ const binary = (types: string[]): Json => Object.fromEntries(types.map(t => [t, 
 
 /** Bodies and answers that are not JSON. */
 const MEDIA: Record<string, { request?: Json, response?: { status: string, content: Json } }> = {
-  'POST /api/v1/pages': { request: binary(['image/jpeg', 'image/png', 'image/tiff', 'application/octet-stream']) },
+  'POST /api/v1/pages': { request: binary(['image/jpeg', 'image/png', 'image/tiff', 'application/pdf', 'application/octet-stream']) },
   'GET /api/v1/records/{id}/pages/{n}': { response: { status: '200', content: binary(['image/jpeg', 'image/png', 'image/tiff']) } },
   'GET /api/v1/batches/{id}/events': { response: { status: '200', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
   'GET /api/v1/reports/progress.xlsx': { response: { status: '200', content: binary(['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']) } },

@@ -8,7 +8,7 @@ import { extname, join, relative, resolve } from 'node:path'
 import cliProgress from 'cli-progress'
 import type { ApiClient } from './client.js'
 
-const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.tif': 'image/tiff', '.tiff': 'image/tiff' }
+const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.tif': 'image/tiff', '.tiff': 'image/tiff', '.pdf': 'application/pdf' }
 
 export interface ImportSummary {
   batchId: string | null

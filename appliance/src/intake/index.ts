@@ -4,13 +4,25 @@
  * its record, pages and pipeline jobs committed in one synced LevelDB batch. Only then is it acknowledged.
  * The same bytes posted again for the same unit answer with the record they already made: retries after a crash
  * or a lost answer never duplicate anything.
+ * A multi-page file (TIFF, or a copier's scanned PDF) is one record with one master per page; the file as sent is
+ * kept beside them (`sourceSha256`).
  */
 import type { Logger } from 'pino'
 import { AppError } from '../errors/index.js'
-import { inspectImage, splitPages } from '../imaging/index.js'
+import { inspectImage, isPdf, openPdf, splitPages, type ImageInfo, type PdfDocument } from '../imaging/index.js'
 import { FileStore, newId, type Batch, type IntakeReceipt, type Job, type Page, type RecordEntry, type Store } from '../store/index.js'
 
 export type IntakeSource = Batch['source']
+
+/** A master made durable in the file store, with what its page record says about it. */
+interface StoredPage {
+  sha256: string
+  size: number
+  mime: string
+  width: number
+  height: number
+  dpi: number | null
+}
 
 export interface IntakeRequest {
   unit: string
@@ -41,7 +53,13 @@ export interface IntakeOptions {
   onBatchStatus?: (batch: Batch) => void
 }
 
-const ACCEPTED_TYPES = new Set(['image/jpeg', 'image/png', 'image/tiff', 'application/octet-stream'])
+/**
+ * Page files of one PDF written at once. On the 2-core VM the files phase of a 50-page PDF took 0.7-1.1 s with 4,
+ * 1.1-1.9 s one at a time (each write ends in an fsync; the next page is made on the PDF thread meanwhile).
+ */
+const PDF_WRITES_IN_FLIGHT = 4
+
+const ACCEPTED_TYPES = new Set(['image/jpeg', 'image/png', 'image/tiff', 'application/pdf', 'application/octet-stream'])
 
 export class Intake {
   private readonly store: Store
@@ -83,58 +101,94 @@ export class Intake {
     await this.requireUnit(req.unit)
     if (req.bytes.length === 0) throw new AppError('EMPTY_BODY')
     const t0 = performance.now()
-    const info = await inspectImage(req.bytes, { maxPixels: this.opts.maxPixels })
-    const sha256 = FileStore.hash(req.bytes)
-    const timings: Record<string, number> = { check: performance.now() - t0 }
+    // A PDF is checked and planned whole here (on the PDF thread); an image by its headers.
+    const pdf = isPdf(req.bytes) ? await openPdf(req.bytes, { maxPixels: this.opts.maxPixels }) : undefined
+    try {
+      const info = pdf ? undefined : await inspectImage(req.bytes, { maxPixels: this.opts.maxPixels })
+      const sha256 = pdf?.sha256 ?? FileStore.hash(req.bytes)
+      const timings: Record<string, number> = { check: performance.now() - t0 }
 
-    // One upload at a time per (unit, file): two identical concurrent posts make one record.
-    return await this.store.lock(`intake:${req.unit}:${sha256}`, async () => {
-      const existing = await this.store.findImport(req.unit, sha256)
-      if (existing) return { ...(await this.receiptOf(existing)), created: false }
+      // One upload at a time per (unit, file): two identical concurrent posts make one record.
+      return await this.store.lock(`intake:${req.unit}:${sha256}`, async () => {
+        const existing = await this.store.findImport(req.unit, sha256)
+        if (existing) return { ...(await this.receiptOf(existing)), created: false }
 
-      const t1 = performance.now()
-      const masters = await splitPages(req.bytes, info)
-      const stored: Array<{ sha256: string, size: number }> = []
-      await this.store.files.put(req.bytes, sha256)
-      for (const bytes of masters) stored.push(bytes === req.bytes ? { sha256, size: bytes.length } : await this.store.files.put(bytes))
-      timings.files = performance.now() - t1
+        const t1 = performance.now()
+        const stored = pdf ? await this.storePdfPages(pdf) : await this.storeImagePages(req.bytes, sha256, info!)
+        // The file as sent is kept too (the record's sourceSha256): nothing the scanner sent is lost.
+        if (pdf || stored.length > 1) await this.store.files.put(req.bytes, sha256)
+        timings.files = performance.now() - t1
+        return await this.commit(req, sha256, stored, timings)
+      })
+    } finally {
+      await pdf?.close()
+    }
+  }
 
-      const commit = async (): Promise<IntakeResult> => {
-        const batch = req.batchId ? await this.requireBatch(req.batchId, req.unit) : await this.makeBatch(req.unit, req.source)
-        const now = new Date().toISOString()
-        const recordId = newId('r')
-        const pages: Page[] = stored.map((file, index) => {
-          const dims = info.pagesInfo?.[index] ?? info
-          return {
-            id: newId('p'), recordId, batchId: batch.id, unit: req.unit, index, sha256: file.sha256, size: file.size,
-            mime: masters.length > 1 ? 'image/png' : info.mime, width: dims.width, height: dims.height, dpi: dims.dpi ?? null,
-            stage: 'received', ocrRuns: 0, createdAt: now, updatedAt: now
-          }
-        })
-        const record: RecordEntry = {
-          id: recordId, unit: req.unit, batchId: batch.id, filename: cleanFilename(req.filename), sourceSha256: sha256,
-          pageIds: pages.map(p => p.id), status: 'draft', createdAt: now, updatedAt: now
-        }
-        const receipt: IntakeReceipt = { batchId: batch.id, recordId, pages: pages.map(p => ({ id: p.id, sha256: p.sha256 })) }
-        const tx = this.store.tx()
-          .putBatch({ ...batch, recordIds: [...batch.recordIds, recordId], pageCount: batch.pageCount + pages.length, updatedAt: now })
-          .putRecord(record)
-          .putImport(req.unit, sha256, recordId)
-        for (const page of pages) {
-          const job: Job = { id: page.id, pageId: page.id, stage: 'received', state: 'queued', attempts: 0, notBefore: 0, updatedAt: now }
-          tx.putPage(page).putJob(job)
-        }
-        if (req.idempotencyKey) tx.putReceipt(req.idempotencyKey, receipt)
-        const t2 = performance.now()
-        await tx.commit()
-        timings.commit = performance.now() - t2
-        return { ...receipt, created: true, timings }
+  /** Each page of a multi-page TIFF as a PNG master; any other image is its own master. */
+  private async storeImagePages (bytes: Buffer, sha256: string, info: ImageInfo): Promise<StoredPage[]> {
+    const masters = await splitPages(bytes, info)
+    const stored: StoredPage[] = []
+    for (const [index, master] of masters.entries()) {
+      const dims = info.pagesInfo?.[index] ?? info
+      const file = master === bytes ? await this.store.files.put(bytes, sha256) : await this.store.files.put(master)
+      stored.push({ ...file, mime: masters.length > 1 ? 'image/png' : info.mime, width: dims.width, height: dims.height, dpi: dims.dpi ?? null })
+    }
+    return stored
+  }
+
+  /**
+   * Each page of a PDF, made on the PDF thread while the pages before it are written: a few writes in flight
+   * (each ends in an fsync), never the whole document in memory.
+   */
+  private async storePdfPages (pdf: PdfDocument): Promise<StoredPage[]> {
+    const stored: Array<Promise<StoredPage>> = []
+    const inFlight: Array<Promise<unknown>> = []
+    for await (const page of pdf.pages()) {
+      const write = this.store.files.put(page.bytes, page.sha256)
+        .then(file => ({ ...file, mime: page.mime, width: page.width, height: page.height, dpi: page.dpi }))
+      stored.push(write)
+      // A failed write is reported by Promise.all below; this copy only paces the loop.
+      inFlight.push(write.catch(() => {}))
+      if (inFlight.length >= PDF_WRITES_IN_FLIGHT) await inFlight.shift()
+    }
+    return await Promise.all(stored)
+  }
+
+  /** The record, its pages and their jobs in one synced batch; then the answer. */
+  private async commit (req: IntakeRequest, sha256: string, stored: StoredPage[], timings: Record<string, number>): Promise<IntakeResult> {
+    const commit = async (): Promise<IntakeResult> => {
+      const batch = req.batchId ? await this.requireBatch(req.batchId, req.unit) : await this.makeBatch(req.unit, req.source)
+      const now = new Date().toISOString()
+      const recordId = newId('r')
+      const pages: Page[] = stored.map((file, index) => ({
+        id: newId('p'), recordId, batchId: batch.id, unit: req.unit, index, sha256: file.sha256, size: file.size,
+        mime: file.mime, width: file.width, height: file.height, dpi: file.dpi,
+        stage: 'received', ocrRuns: 0, createdAt: now, updatedAt: now
+      }))
+      const record: RecordEntry = {
+        id: recordId, unit: req.unit, batchId: batch.id, filename: cleanFilename(req.filename), sourceSha256: sha256,
+        pageIds: pages.map(p => p.id), status: 'draft', createdAt: now, updatedAt: now
       }
-      const result = req.batchId ? await this.store.lock(`batch:${req.batchId}`, commit) : await commit()
-      this.opts.log.info({ batchId: result.batchId, recordId: result.recordId, pages: result.pages.length, source: req.source }, 'page(s) accepted')
-      this.opts.onAccepted?.(result)
-      return result
-    })
+      const receipt: IntakeReceipt = { batchId: batch.id, recordId, pages: pages.map(p => ({ id: p.id, sha256: p.sha256 })) }
+      const tx = this.store.tx()
+        .putBatch({ ...batch, recordIds: [...batch.recordIds, recordId], pageCount: batch.pageCount + pages.length, updatedAt: now })
+        .putRecord(record)
+        .putImport(req.unit, sha256, recordId)
+      for (const page of pages) {
+        const job: Job = { id: page.id, pageId: page.id, stage: 'received', state: 'queued', attempts: 0, notBefore: 0, updatedAt: now }
+        tx.putPage(page).putJob(job)
+      }
+      if (req.idempotencyKey) tx.putReceipt(req.idempotencyKey, receipt)
+      const t2 = performance.now()
+      await tx.commit()
+      timings.commit = performance.now() - t2
+      return { ...receipt, created: true, timings }
+    }
+    const result = req.batchId ? await this.store.lock(`batch:${req.batchId}`, commit) : await commit()
+    this.opts.log.info({ batchId: result.batchId, recordId: result.recordId, pages: result.pages.length, source: req.source }, 'page(s) accepted')
+    this.opts.onAccepted?.(result)
+    return result
   }
 
   private async receiptOf (recordId: string): Promise<IntakeReceipt> {

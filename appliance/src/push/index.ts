@@ -1,6 +1,6 @@
 /**
- * Push: scans that copiers send on their own, through two receivers that both end in intake (the one door into
- * storage): a built-in FTP drop box (scan-to-FTP; one account per copier, filed under that account's unit) and
+ * Push: scans that copiers send on their own (JPEG, PNG, TIFF or scanned PDF: intake decides by the bytes, never
+ * by the file name), through two receivers that both end in intake (the one door into storage): a built-in FTP drop box (scan-to-FTP; one account per copier, filed under that account's unit) and
  * watched folders (scan-to-SMB into a Samba share; one folder per unit, polled). Neither acknowledges or moves a
  * file before intake has made it durable, and neither logs file names.
  */

@@ -11,7 +11,8 @@ export type IntakeDoor = Pick<Intake, 'accept'>
  * the catalogue, a bug) is the appliance's problem: a transient 451, and a watched file stays where it is.
  */
 const FILE_FAULTS: ReadonlySet<string> = new Set([
-  'EMPTY_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'IMAGE_UNDECODABLE', 'IMAGE_TRUNCATED', 'IMAGE_TOO_MANY_PIXELS', 'PAYLOAD_TOO_LARGE'
+  'EMPTY_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'IMAGE_UNDECODABLE', 'IMAGE_TRUNCATED', 'IMAGE_TOO_MANY_PIXELS', 'PAYLOAD_TOO_LARGE',
+  'PDF_ENCRYPTED', 'PDF_TRUNCATED', 'PDF_UNREADABLE', 'PDF_NO_IMAGES', 'PDF_TOO_MANY_PAGES'
 ])
 
 export function asAppError (err: unknown): AppError {

@@ -63,7 +63,7 @@ export class Upload {
     this.opts.dataSocket.setTimeout(0)
     // ftp-srv also ends the stream when the data socket failed, and destroys it right after, in the same turn:
     // wait one turn before deciding. A clean close after half a file still looks whole here; intake's content
-    // checks (JPEG end marker, PNG IEND, TIFF offsets) are what refuse it.
+    // checks (JPEG end marker, PNG IEND, TIFF offsets, a PDF's %%EOF) are what refuse it.
     setImmediate(() => {
       if (this.failure || this.stream.destroyed) {
         this.fail(this.failure ?? new AppError('UPLOAD_INTERRUPTED'))

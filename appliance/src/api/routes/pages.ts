@@ -17,11 +17,14 @@ const receipt = {
 
 interface PagesQuery { unit: string, batch?: string, filename?: string }
 
-/** `POST /api/v1/pages`: the raw image file is the body. 201 when new, 200 when these bytes were already taken. */
+/**
+ * `POST /api/v1/pages`: the raw image file (or a scanned PDF: one record, a page per PDF page) is the body.
+ * 201 when new, 200 when these bytes were already taken.
+ */
 export default async function pagesRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const bodyLimit = services.config.maxUploadBytes
-  // Image bodies arrive whole in memory (limit-checked while streaming) before the cheap checks run.
-  app.addContentTypeParser(['image/jpeg', 'image/png', 'image/tiff', 'application/octet-stream'], async (_req: unknown, payload: Readable) => await readBoundedBody(payload, bodyLimit))
+  // Image and PDF bodies arrive whole in memory (limit-checked while streaming) before the cheap checks run.
+  app.addContentTypeParser(['image/jpeg', 'image/png', 'image/tiff', 'application/pdf', 'application/octet-stream'], async (_req: unknown, payload: Readable) => await readBoundedBody(payload, bodyLimit))
 
   app.post<{ Querystring: PagesQuery, Body: Buffer }>('/api/v1/pages', {
     bodyLimit,

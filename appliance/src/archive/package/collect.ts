@@ -11,7 +11,7 @@ import type { PackageFile, PackageInput } from './types.js'
 
 const DATA = 'representations/rep1/data'
 const EXT: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/tiff': 'tif', 'application/pdf': 'pdf', 'application/json': 'json' }
-const MIME: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.tif': 'image/tiff', '.tiff': 'image/tiff' }
+const MIME: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.tif': 'image/tiff', '.tiff': 'image/tiff', '.pdf': 'application/pdf' }
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$/
 
 export interface CollectOptions {
