@@ -4,33 +4,13 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { SaxesParser } from 'saxes'
-import yauzl from 'yauzl'
 import { checkFixityAndRecord, verifyEnvelope } from '../../appliance/src/archive/log/index.js'
 import { buildPackage, packageBuffer, packageInputOf, type PackageInput } from '../../appliance/src/archive/package/index.js'
 import { CORPUS } from '../helpers/tmp.js'
+import { unzip } from '../helpers/zip.js'
 import { archiveRecord, flipFileByte, openArchive } from './log-fixture.js'
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
-
-async function unzip (zip: Buffer): Promise<Map<string, Buffer>> {
-  const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(zip, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (err, z) => err ? reject(err) : resolve(z)))
-  const out = new Map<string, Buffer>()
-  await new Promise<void>((resolve, reject) => {
-    zipfile.on('error', reject)
-    zipfile.on('end', () => resolve())
-    zipfile.on('entry', (entry: yauzl.Entry) => {
-      zipfile.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err)
-        const chunks: Buffer[] = []
-        stream.on('data', (c: Buffer) => chunks.push(c))
-        stream.on('error', reject)
-        stream.on('end', () => { out.set(entry.fileName, Buffer.concat(chunks)); zipfile.readEntry() })
-      })
-    })
-    zipfile.readEntry()
-  })
-  return out
-}
 
 interface Element { name: string, attrs: Record<string, string>, text: string }
 

@@ -4,31 +4,12 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import yauzl from 'yauzl'
 import { archiveRecord, openArchive } from '../archive/log-fixture.js'
 import { sohoa } from '../sync/helpers.js'
 import { tempDir } from '../helpers/tmp.js'
+import { unzip } from '../helpers/zip.js'
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
-
-async function entryNames (zip: Buffer): Promise<Map<string, Buffer>> {
-  const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(zip, { lazyEntries: true, validateEntrySizes: true }, (err, z) => err ? reject(err) : resolve(z)))
-  const out = new Map<string, Buffer>()
-  await new Promise<void>((resolve, reject) => {
-    zipfile.on('error', reject)
-    zipfile.on('end', () => resolve())
-    zipfile.on('entry', (entry: yauzl.Entry) => {
-      zipfile.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err)
-        const chunks: Buffer[] = []
-        stream.on('data', (c: Buffer) => chunks.push(c))
-        stream.on('end', () => { out.set(entry.fileName, Buffer.concat(chunks)); zipfile.readEntry() })
-      })
-    })
-    zipfile.readEntry()
-  })
-  return out
-}
 
 t.test('export --packages writes, resumes and repairs', async t => {
   const dataDir = await tempDir(t, 'sohoa-export-')
@@ -46,7 +27,7 @@ t.test('export --packages writes, resumes and repairs', async t => {
   t.match(file623, /SH-623-.*\.zip$/, 'named by archive id, in a folder per unit')
   t.same((await readdir(join(out, '622'))).filter(n => n.endsWith('.tmp')), [], 'no temp file left')
 
-  const entries = await entryNames(await readFile(file623))
+  const entries = await unzip(await readFile(file623))
   const pdf = [...entries.entries()].find(([name]) => name.endsWith('.pdf'))
   t.ok(pdf, 'the package holds the signed PDF')
   const stored = archived[2].files.find(f => f.role === 'pdf')!
@@ -58,5 +39,5 @@ t.test('export --packages writes, resumes and repairs', async t => {
   await truncate(file623, 100)
   const repaired = await sohoa(['export', '--packages', out, '--unit', '623'], env)
   t.match(JSON.parse(repaired.stdout), { exported: 1, kept: 0 }, 'a damaged (cut) copy is written again; --unit limits the run')
-  t.equal(sha256((await entryNames(await readFile(file623))).get(pdf![0])!), stored.sha256)
+  t.equal(sha256((await unzip(await readFile(file623))).get(pdf![0])!), stored.sha256)
 })
