@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark on this machine, prints the figures and writes them, with the machine and
- * the date, to tests/bench/results/latest.json. Speed is measured here, never asserted in tests.
+ * the date, to tests/bench/results/latest.json (`npm run bench -- pdf search`: only those, to `pdf-search.json`). Speed is measured here, never asserted in tests.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
@@ -9,6 +9,7 @@ import { ROOT } from '../helpers/tmp.js'
 import { benchFields } from './fields.bench.js'
 import { benchIngest } from './ingest.bench.js'
 import { benchOcr } from './ocr.bench.js'
+import { benchPdf } from './pdf.bench.js'
 import { benchScan } from './scan.bench.js'
 import { benchSearch } from './search.bench.js'
 import { benchSync } from './sync.bench.js'
@@ -34,6 +35,7 @@ await section('ingest', async () => {
   try { return await benchIngest(dir, { posts: 60, loadPages: 12 }) } finally { await rm(dir, { recursive: true, force: true }) }
 })
 await section('scan', async () => await benchScan())
+await section('pdf', async () => await benchPdf({ pages: 20 }))
 await section('search', async () => await benchSearch())
 await section('sync', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sohoa-bench-sync-'))
@@ -47,5 +49,7 @@ const report = {
 }
 const out = join(ROOT, 'tests', 'bench', 'results')
 await mkdir(out, { recursive: true })
-await writeFile(join(out, 'latest.json'), JSON.stringify(report, null, 2) + '\n')
-process.stdout.write(`\nwritten to tests/bench/results/latest.json\n`)
+// A chosen few sections (`npm run bench -- pdf`) must not overwrite the whole run's figures.
+const file = only.length === 0 ? 'latest.json' : `${only.join('-')}.json`
+await writeFile(join(out, file), JSON.stringify(report, null, 2) + '\n')
+process.stdout.write(`\nwritten to tests/bench/results/${file}\n`)
