@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
 import type { PDFDocument } from 'pdf-lib'
-import { isAppError } from '../errors/index.js'
+import { isAppError, type ErrorCode } from '../errors/index.js'
 import { PdfPixels, type Pixels } from './pdf-pixels.js'
 import { jpegOf, planPdf, type PdfPlan } from './pdf-structure.js'
 
@@ -30,9 +30,10 @@ export type PageResult =
   | { kind: 'file', mime: 'image/jpeg' | 'image/png', bytes: Uint8Array, sha256: string, width: number, height: number, dpi: number | null, method: PageMethod }
   | { kind: 'raw', data: Uint8Array, channels: 1 | 3 | 4, width: number, height: number, dpi: number | null, method: PageMethod }
 
+/** In the shape of `workers/`: an answer, or an `error` carrying a catalogue code (the PDF thread rethrows it). */
 export type PdfReply =
-  | { id: number, ok: true, result: OpenResult | PageResult | null }
-  | { id: number, ok: false, code: string, details?: Record<string, unknown> }
+  | { id: number, result: OpenResult | PageResult | null }
+  | { id: number, error: { code: ErrorCode, details?: Record<string, unknown> } }
 
 interface OpenDoc {
   bytes: Uint8Array
@@ -87,12 +88,12 @@ function sha256Of (bytes: Uint8Array): string {
 
 /** Catalogue errors pass as they are; anything from pdf-lib or PDF.js means the file cannot be read. */
 function failure (id: number, err: unknown): PdfReply {
-  if (isAppError(err)) return { id, ok: false, code: err.code, ...(err.details ? { details: err.details } : {}) }
+  if (isAppError(err)) return { id, error: { code: err.code as ErrorCode, ...(err.details ? { details: err.details } : {}) } }
   const message = err instanceof Error ? err.message : String(err)
   const name = err instanceof Error ? err.name : ''
-  if (name === 'PasswordException') return { id, ok: false, code: 'PDF_ENCRYPTED' }
-  if (/exceeded maximum allowed size/i.test(message)) return { id, ok: false, code: 'IMAGE_TOO_MANY_PIXELS', details: { reason: message.slice(0, 200) } }
-  return { id, ok: false, code: 'PDF_UNREADABLE', details: { reason: message.slice(0, 200) } }
+  if (name === 'PasswordException') return { id, error: { code: 'PDF_ENCRYPTED' } }
+  if (/exceeded maximum allowed size/i.test(message)) return { id, error: { code: 'IMAGE_TOO_MANY_PIXELS', details: { reason: message.slice(0, 200) } } }
+  return { id, error: { code: 'PDF_UNREADABLE', details: { reason: message.slice(0, 200) } } }
 }
 
 parentPort?.on('message', (req: PdfRequest) => {
@@ -100,7 +101,7 @@ parentPort?.on('message', (req: PdfRequest) => {
     res => {
       // Raw pages (up to ~140 MB at 600 dpi) are moved, not copied; they are always arrays of their own.
       const transfer = res !== null && 'kind' in res && res.kind === 'raw' ? [res.data.buffer as ArrayBuffer] : []
-      parentPort?.postMessage({ id: req.id, ok: true, result: res } satisfies PdfReply, transfer)
+      parentPort?.postMessage({ id: req.id, result: res } satisfies PdfReply, transfer)
     },
     err => { parentPort?.postMessage(failure(req.id, err)) }
   )
