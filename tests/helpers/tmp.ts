@@ -12,5 +12,5 @@ export async function tempDir (t: { teardown: (fn: () => unknown) => void }, pre
 
 /** The repository root, from tests/helpers (ts) or dist/tests/helpers (js). */
 export const ROOT = PACKAGE_ROOT
-/** The sample scans beside the checkout (`../shared`, as in CI). */
-export const CORPUS = join(PACKAGE_ROOT, '..', 'shared', 'corpus', 'dev')
+/** The project's sample scans with their ground truth (`tests/fixtures/corpus`). */
+export const CORPUS = join(PACKAGE_ROOT, 'tests', 'fixtures', 'corpus')

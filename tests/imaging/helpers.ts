@@ -1,8 +1,9 @@
 /** Test images: a small uncompressed TIFF writer (pages of different sizes, damage on demand) and JPEG surgery. */
 import { readFileSync } from 'node:fs'
 import sharp from 'sharp'
+import { CORPUS } from '../helpers/tmp.js'
 
-export const CORPUS = '/work/shared/corpus/dev'
+export { CORPUS }
 
 export interface CorpusTruth {
   file: string

@@ -1,5 +1,5 @@
 /**
- * The pnm backend serving a real sample page (corpus/dev/0000.jpg, A4 at 300 dpi) through saned: what
+ * The pnm backend serving a real sample page (tests/fixtures/corpus/0000.jpg, A4 at 300 dpi) through saned: what
  * comes out must be the very pixels that went in, in colour (P6) and in gray (P5).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -8,9 +8,10 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
 import { encodePng } from '../../../appliance/src/scanner/sane/index.js'
+import { CORPUS } from '../../helpers/tmp.js'
 import { client, saned } from './setup.js'
 
-const PAGE = '/work/shared/corpus/dev/0000.jpg'
+const PAGE = join(CORPUS, '0000.jpg')
 
 async function writePnm (file: string, magic: 'P5' | 'P6', width: number, height: number, pixels: Buffer): Promise<void> {
   await writeFile(file, Buffer.concat([Buffer.from(`${magic}\n${width} ${height}\n255\n`, 'ascii'), pixels]))
