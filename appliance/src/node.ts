@@ -65,7 +65,7 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
   const cleanup: Array<() => Promise<void>> = [async () => await store.close()]
   const stop = async (): Promise<void> => { for (const fn of cleanup.reverse()) await fn().catch(err => log.error({ err }, 'stop failed')) }
   try {
-    const units = new Units(store)
+    const units = new Units(store, { authority: config.role === 'province' })
     const seeded = await units.seed()
     if (seeded > 0) log.info({ units: seeded }, 'unit catalogue seeded')
     const auth = new Auth(store, { sessionIdleMinutes: config.sessionIdleMinutes })

@@ -1,5 +1,6 @@
 // The unit catalogue on a real LevelDB: shipped seed, plan targets, renames that keep old names, merges and the
-// units a successor covers, and the catalogue snapshot replication sends down (idempotent, newer wins).
+// units a successor covers, and the catalogue snapshot replication sends down (the province's own sequence decides;
+// local changes at a district are overrides, never lost).
 import t from 'tap'
 import { readShippedTargets, Units } from '../../appliance/src/units/index.js'
 import { Store } from '../../appliance/src/store/index.js'
@@ -108,38 +109,73 @@ t.test('the catalogue survives a restart, version included', async t => {
   t.same(await units.unitsCovering('622'), ['622', '30001'])
 })
 
-t.test('snapshot and apply: idempotent, the newer version wins, names are never lost', async t => {
-  const province = await openHarness(t)
-  const district = await openHarness(t)
+t.test('snapshot and apply: the province\'s own sequence decides, idempotent, names are never lost', async t => {
+  const province = await openHarness(t, { role: 'province' })
+  const district = await openHarness(t, { role: 'district' })
   await province.units.add({ code: '30001', name: 'Xã A', level: 'commune', parent: '628' })
   await province.units.merge('30001', { into: '628', effective: '2025-07-01' })
   await province.units.setTarget('628', 2024, 50000, 'QĐ giao chỉ tiêu')
   const snapshot = await province.units.catalogueSnapshot()
   t.equal(snapshot.format, 'sohoa-catalogue/1')
+  t.equal(snapshot.version, 4, 'the province counts its changes: seed 1, then three changes, no clock in it')
+  t.type(snapshot.origin, 'string')
 
-  // The district renamed a unit locally before the province's newer catalogue arrives.
-  await district.units.update('622', { name: 'TP Pleiku (tên địa phương)', effective: '2020-01-01' })
-  const later = await province.units.update('624', { agencyCode: '000.00.24.H21' })
-  t.ok(later)
-  const newer = await province.units.catalogueSnapshot()
-  const first = await district.units.applyCatalogue(JSON.parse(JSON.stringify(newer)))
-  t.match(first, { applied: true, version: newer.version, units: 19 })
+  // The district edits before anything came down, many times and "later" by any clock: it does not compete.
+  for (let i = 0; i < 5; i++) await district.units.update('624', { agencyCode: i % 2 === 0 ? '000.00.24.H21' : '000.00.99.H21' })
+  t.ok(await district.units.version() > snapshot.version, 'the district\'s own counter ran past the province\'s')
+  t.match(await district.units.applyCatalogue(JSON.parse(JSON.stringify(snapshot))), { applied: true, version: 4, units: 19 }, 'the province\'s catalogue is taken all the same')
+  t.equal(await district.units.appliedVersion(), 4)
   t.same(await district.units.unitsCovering('628'), ['628', '30001'], 'the merge came down')
-  t.match((await district.units.listTargets({ year: 2024 }))[0], { unit: '628', pages: 50000, estimated: false })
-  t.equal((await district.units.get('624')).agencyCode, '000.00.24.H21')
+  t.match((await district.units.listTargets({ year: 2024 })).find(x => x.unit === '628'), { pages: 50000, estimated: false })
+
+  // A local change is an override: kept over the province's next catalogue, shown with the province's copy.
+  await district.units.update('622', { name: 'TP Pleiku (tên địa phương)', effective: '2020-01-01' })
+  const shipped = (await district.units.listTargets({ unit: '622' }))[0]
+  await district.units.setTarget('622', shipped.year, 1234, 'kế hoạch huyện')
+  await province.units.update('622', { agencyCode: '000.00.22.H21' })
+  await province.units.update('626', { name: 'Thị xã An Khê (mới)', effective: '2026-01-01' })
+  const newer = await province.units.catalogueSnapshot()
+  t.equal(newer.version, 6)
+  t.notOk(newer.units.some(u => 'override' in u), 'a snapshot carries no override')
+  const taken = await district.units.applyCatalogue(newer)
+  t.match(taken, { applied: true, version: 6, overridden: 3 }, 'two units (622, and 624 edited earlier) and one target kept their local values')
   const pleiku = await district.units.get('622')
-  t.equal(pleiku.name, 'Thành phố Pleiku', 'the province\'s name wins')
-  t.ok(pleiku.formerNames?.some(f => f.name === 'TP Pleiku (tên địa phương)'), 'but the local name is kept as a former name')
+  t.equal(pleiku.name, 'TP Pleiku (tên địa phương)', 'the local name stays in force here')
+  t.match(pleiku.override, { province: { name: 'Thành phố Pleiku', agencyCode: '000.00.22.H21' } }, 'beside the province\'s latest copy')
+  t.equal((await district.units.get('626')).name, 'Thị xã An Khê (mới)', 'units not changed here follow the province')
+  t.match((await district.units.listTargets({ year: shipped.year, unit: '622' }))[0], { pages: 1234, override: { province: { pages: shipped.pages, estimated: true } } })
+  const units = await district.call('admin', 'GET', '/api/v1/units')
+  t.match(units.json.find((u: any) => u.code === '622'), { override: { province: { name: 'Thành phố Pleiku' } } }, 'the API shows the override')
+
+  // The admin gives the unit back to the province; the local name is kept as a former name.
+  const back = await district.call('admin', 'DELETE', '/api/v1/units/622/override')
+  t.equal(back.status, 200)
+  t.match(back.json, { name: 'Thành phố Pleiku', agencyCode: '000.00.22.H21' })
+  t.notOk(back.json.override)
+  t.ok(back.json.formerNames.some((f: any) => f.name === 'TP Pleiku (tên địa phương)'), 'never lost')
+  t.match((await district.units.listTargets({ year: shipped.year, unit: '622' }))[0], { pages: shipped.pages, override: undefined }, 'its targets went back too')
+  const own = await district.units.add({ code: '30009', name: 'Xã chỉ huyện biết', level: 'commune', parent: '622' })
+  t.same(own.override?.province, null, 'a unit only the district has')
+  t.equal((await district.call('admin', 'DELETE', '/api/v1/units/30009/override')).status, 400, 'has no province copy to go back to')
+  t.notOk((await province.units.get('622')).override, 'the province never marks overrides: it is the catalogue')
 
   const again = await district.units.applyCatalogue(newer)
-  t.same(again, { applied: false, version: newer.version, units: 0, targets: 0 }, 'applying twice changes nothing')
+  t.same(again, { applied: false, version: 6, units: 0, targets: 0 }, 'applying twice changes nothing')
   t.match(await district.units.applyCatalogue(snapshot), { applied: false }, 'an older catalogue is ignored')
-  t.equal(await district.units.version(), newer.version)
+  t.equal(await district.units.appliedVersion(), 6)
+
+  // A province rebuilt from nothing numbers from 1 again: its catalogue is another origin, and is taken.
+  const rebuilt = await openHarness(t, { role: 'province' })
+  await rebuilt.units.update('628', { agencyCode: '000.00.28.H21' })
+  const fresh = await rebuilt.units.catalogueSnapshot()
+  t.equal(fresh.version, 2)
+  t.match(await district.units.applyCatalogue(fresh), { applied: true, version: 2 })
+  t.equal((await district.units.get('628')).agencyCode, '000.00.28.H21')
 
   await t.rejects(district.units.applyCatalogue({ ...newer, version: newer.version + 1, units: [{ ...newer.units[0], agencyCode: 'bad code' }] }), { code: 'VALIDATION' })
   await t.rejects(district.units.applyCatalogue({ ...newer, version: newer.version + 1, units: [{ ...newer.units[1], parent: 'nowhere' }] }), { code: 'VALIDATION' })
   await t.rejects(district.units.applyCatalogue({ format: 'other', version: 1, units: [], targets: [] }), { code: 'VALIDATION' })
   const cycle = newer.units.map(u => u.code === '628' ? { ...u, mergedInto: { code: '30001', effective: '2026-01-01' } } : u)
   await t.rejects(district.units.applyCatalogue({ ...newer, version: newer.version + 1, units: cycle }), { code: 'VALIDATION' }, 'a cycle of merges is refused')
-  t.equal(await district.units.version(), newer.version, 'a refused snapshot writes nothing')
+  t.equal(await district.units.appliedVersion(), 2, 'a refused snapshot writes nothing')
 })

@@ -57,10 +57,13 @@ t.test('units, targets and the catalogue from the command line', async t => {
   await run('unit', 'export', '--out', file)
   const exported = JSON.parse(await readFile(file, 'utf8'))
   t.equal(exported.units.length, 20)
-  const district = await openHarness(t)
-  t.match(JSON.parse(await cli(district).run('unit', 'import', file)), { applied: true, units: 20 })
+  const district = await openHarness(t, { role: 'district' })
+  await cli(district).run('unit', 'edit', '622', '--agency-code', '000.00.99.H21')
+  t.match(JSON.parse(await cli(district).run('unit', 'import', file)), { applied: true, units: 20, overridden: 1 })
   t.match(JSON.parse(await cli(district).run('unit', 'import', file)), { applied: false })
   t.same(await district.units.unitsCovering('30002'), ['30002', '30001'])
+  t.match(JSON.parse(await cli(district).run('unit', 'show', '622')), { agencyCode: '000.00.99.H21', override: { province: { agencyCode: '000.00.22.H21' } } }, 'the local change stays, shown with the province\'s copy')
+  t.match(JSON.parse(await cli(district).run('unit', 'reset', '622')), { agencyCode: '000.00.22.H21' }, 'until reset')
 })
 
 t.test('inventory and report from the command line', async t => {

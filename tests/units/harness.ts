@@ -37,10 +37,10 @@ export interface Harness {
   call: (scope: 'admin' | 'read' | 'ingest', method: string, url: string, payload?: unknown) => Promise<{ status: number, json: any, body: string, raw: Buffer, headers: Record<string, any> }>
 }
 
-export async function openHarness (t: Test, opts: { unitPriceVnd?: number, dir?: string } = {}): Promise<Harness> {
+export async function openHarness (t: Test, opts: { unitPriceVnd?: number, dir?: string, role?: 'province' | 'district' } = {}): Promise<Harness> {
   const dir = opts.dir ?? await tempDir(t, 'sohoa-units-')
   const store = await Store.open(dir)
-  const units = new Units(store)
+  const units = new Units(store, { authority: (opts.role ?? 'province') === 'province' })
   await units.seed()
   const inventory = new Inventory(store, units)
   const config = { ...DEFAULTS, dataDir: dir, unitPriceVnd: opts.unitPriceVnd ?? DEFAULTS.unitPriceVnd }

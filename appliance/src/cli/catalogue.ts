@@ -66,6 +66,12 @@ export function addUnitCommands (program: Command, withApi: WithApi, io: CliIo =
     .action(async (code: string, opts: { into: string, effective: string }) => {
       await withApi(async (client) => print(await callApi(client, 'POST', `/api/v1/units/${path(code)}/merge`, opts)))
     })
+  unit.command('reset')
+    .description('bỏ sửa đổi tại chỗ, nhận lại bản của tỉnh / drop a local change and take the province\'s copy again')
+    .argument('<code>')
+    .action(async (code: string) => {
+      await withApi(async (client) => print(await callApi(client, 'DELETE', `/api/v1/units/${path(code)}/override`)))
+    })
   unit.command('export')
     .description('xuất danh mục (đơn vị và chỉ tiêu) / export the catalogue (units and targets)')
     .option('-o, --out <file>', 'tệp JSON / JSON file (default: standard output)')

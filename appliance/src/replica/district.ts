@@ -73,7 +73,7 @@ export class DistrictReplica implements ReplicaSource {
   }
 
   async sharedVersions (): Promise<Record<string, number>> {
-    const versions: Record<string, number> = { catalogue: await this.opts.units.version() }
+    const versions: Record<string, number> = { catalogue: await this.opts.units.appliedVersion() }
     for (const t of this.opts.tables ?? []) versions[t.name] = await t.version()
     return versions
   }

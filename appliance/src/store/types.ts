@@ -213,6 +213,17 @@ export interface Unit {
   /** Merged into a successor by an administrative reform from `effective` (YYYY-MM-DD); its records keep this unit. */
   mergedInto?: { code: string, effective: string }
   updatedAt?: string
+  /**
+   * Set on a district when the unit was changed there: the local entry stays in force over the province's catalogue
+   * until an admin drops it. `province` is the province's latest copy (null for a unit only this node has).
+   */
+  override?: LocalOverride<Unit>
+}
+
+/** A local change at a district that the province's catalogue does not replace (see `Unit.override`). */
+export interface LocalOverride<T> {
+  since: string
+  province: T | null
 }
 
 /** What an intake answered, kept so a retried request with the same Idempotency-Key gets the same answer. */
@@ -249,6 +260,8 @@ export interface Target {
   estimated: boolean
   source: string | null
   updatedAt: string
+  /** Set on a district when the target was set there (see `Unit.override`). */
+  override?: LocalOverride<Target>
 }
 
 /** A file of the paper holdings moves on as its records do: none yet, scanned (draft), reviewed (approved), archived. */

@@ -7,9 +7,13 @@
  * (`nameAt` gives the name a record was issued under), and a merged unit stays in the catalogue with its successor
  * (`unitsCovering` gives a successor with all its predecessors, for reports and search).
  *
- * Every change bumps the catalogue's version (a hybrid clock), so the province can send its catalogue down by
- * replication: `catalogueSnapshot()` there, `applyCatalogue(snapshot)` here (idempotent; the newer version wins).
+ * The province is the authority of the shared catalogue. Its versions are its own sequence (every change adds one),
+ * never a clock: clocks of two machines say nothing about which change came last. It sends the catalogue down by
+ * replication (`catalogueSnapshot()` there, `applyCatalogue(snapshot)` here); a district remembers which province
+ * version it applied and takes only a later one (idempotent). A change made at a district is a local override: it
+ * stays in force over what the province sends, shown as such beside the province's copy, until an admin drops it.
  */
+import { randomUUID } from 'node:crypto'
 import { AppError } from '../errors/index.js'
 import type { Store, Target, Tx, Unit, UnitLevel } from '../store/index.js'
 import { allNames, canContain, covering, inMergeCycle, nameAt, predecessors, subtree, successors, type Catalogue } from './history.js'
@@ -25,7 +29,22 @@ const CODE = new RegExp(UNIT_CODE)
 const AGENCY = new RegExp(AGENCY_CODE)
 const DATE = new RegExp(DAY)
 const LEVELS: readonly UnitLevel[] = ['province', 'district', 'commune']
+/** This node's own change counter; at the province, the catalogue's version. */
 const VERSION_KEY = 'catalogueVersion'
+/** Which catalogue this node's counter numbers (made once), so a district tells a rebuilt province from a stale one. */
+const ORIGIN_KEY = 'catalogueOrigin'
+/** District: the province catalogue last applied, `{origin, version}`. */
+const APPLIED_KEY = 'catalogueApplied'
+
+export interface UnitsOptions {
+  /**
+   * True at the province: its changes are the catalogue. False at a district: its changes are local overrides and
+   * it takes the province's catalogue when replication brings a later one.
+   */
+  authority: boolean
+}
+
+interface Applied { origin: string | null, version: number }
 
 export interface NewUnit {
   code: string
@@ -55,13 +74,15 @@ export interface UnitView extends Unit {
 
 export interface ApplyResult {
   applied: boolean
+  /** The province version this node now has applied. */
   version: number
   units: number
   targets: number
+  /** Units and targets whose local override was kept over the province's copy. */
+  overridden?: number
 }
 
 const today = (): string => new Date().toISOString().slice(0, 10)
-const nextVersion = (previous: number): number => Math.max(previous + 1, Date.now())
 
 export class Units {
   /** The catalogue in memory; every write goes through this class and drops it (`changed`). */
@@ -69,7 +90,7 @@ export class Units {
   /** Bumped by every write, so a read that overlapped a write does not keep what it read as the cache. */
   private generation = 0
 
-  constructor (private readonly store: Store) {}
+  constructor (private readonly store: Store, private readonly opts: UnitsOptions = { authority: true }) {}
 
   /** Loads the shipped catalogue on a node that has no unit yet, and the plan's targets on one without targets. */
   async seed (): Promise<number> {
@@ -146,8 +167,47 @@ export class Units {
     return nameAt(await this.get(code), date)
   }
 
+  /** This node's own change counter (at the province: the catalogue's version). */
   async version (): Promise<number> {
     return await this.store.getMeta<number>(VERSION_KEY) ?? 0
+  }
+
+  /** District: the province version last applied (0 before any); what replication reports to the province. */
+  async appliedVersion (): Promise<number> {
+    return (await this.applied()).version
+  }
+
+  private async applied (): Promise<Applied> {
+    return await this.store.getMeta<Applied>(APPLIED_KEY) ?? { origin: null, version: 0 }
+  }
+
+  private async origin (): Promise<string> {
+    const known = await this.store.getMeta<string>(ORIGIN_KEY)
+    if (known !== undefined) return known
+    const origin = randomUUID()
+    await this.store.tx().putMeta(ORIGIN_KEY, origin).commit()
+    return origin
+  }
+
+  /**
+   * District: gives a locally changed unit back to the province's catalogue (its latest copy, keeping the local
+   * names as former names). A unit only this node has cannot be given back.
+   */
+  async dropOverride (code: string): Promise<Unit> {
+    return await this.store.lock('catalogue', async () => {
+      const unit = (await this.catalogue()).get(code)
+      if (!unit) throw new AppError('UNKNOWN_UNIT', { unit: code })
+      if (!unit.override) return unit
+      if (unit.override.province === null) throw new AppError('VALIDATION', { unit: 'this node added the unit itself: there is no province copy to go back to' })
+      const back = keepNames(unit, unit.override.province, new Date().toISOString())
+      const tx = this.store.tx().putUnit(back)
+      for await (const target of this.store.listTargets()) {
+        if (target.unit === code && target.override?.province) tx.putTarget(target.override.province)
+      }
+      await tx.commit()
+      this.changed()
+      return back
+    })
   }
 
   async add (input: NewUnit): Promise<Unit> {
@@ -244,39 +304,55 @@ export class Units {
     return {
       format: SNAPSHOT_FORMAT,
       version: await this.version(),
+      origin: await this.origin(),
       exportedAt: new Date().toISOString(),
-      units: await this.list(),
-      targets: await this.listTargets()
+      units: (await this.list()).map(withoutOverride),
+      targets: (await this.listTargets()).map(withoutOverride)
     }
   }
 
   /**
-   * Takes a catalogue sent by the province when it is newer than this node's (else nothing changes, so applying
-   * twice is harmless). Units and targets are upserted, never deleted: records may name a unit the sender no longer
-   * lists. A unit keeps every name it had here, even one the sender never knew.
+   * Takes a catalogue sent by the province when it is later than the one applied here: a higher version of the same
+   * catalogue, or any version of another one (a province rebuilt from scratch numbers from 1 again). Else nothing
+   * changes, so applying twice is harmless. Units and targets are upserted, never deleted: records may name a unit
+   * the sender no longer lists. A unit keeps every name it had here, even one the sender never knew. A unit or
+   * target changed here keeps its local values; the province's copy is kept beside it.
    */
   async applyCatalogue (input: unknown): Promise<ApplyResult> {
     return await this.store.lock('catalogue', async () => {
       const units = await this.catalogue()
       const snapshot = validateSnapshot(input, new Set(units.keys()))
-      const current = await this.version()
-      if (snapshot.version <= current) return { applied: false, version: current, units: 0, targets: 0 }
+      const applied = await this.applied()
+      const origin = snapshot.origin ?? null
+      const later = origin !== applied.origin || snapshot.version > applied.version
+      if (!later) return { applied: false, version: applied.version, units: 0, targets: 0 }
       const next = new Map(units)
       const tx = this.store.tx()
       const now = new Date().toISOString()
-      for (const incoming of snapshot.units) {
-        const unit = keepNames(units.get(incoming.code), { ...incoming, name: incoming.name.normalize('NFC') }, now)
+      let overridden = 0
+      for (const sent of snapshot.units) {
+        const incoming = withoutOverride({ ...sent, name: sent.name.normalize('NFC') })
+        const local = units.get(incoming.code)
+        const unit = local?.override ? { ...local, override: { since: local.override.since, province: incoming } } : keepNames(local, incoming, now)
+        if (local?.override) overridden++
         next.set(unit.code, unit)
         tx.putUnit(unit)
       }
       for (const u of next.values()) {
         if (inMergeCycle(next, u.code)) throw new AppError('VALIDATION', { problems: [`unit ${u.code}: merges form a cycle`] })
       }
-      for (const target of snapshot.targets) tx.putTarget(target)
-      tx.putMeta(VERSION_KEY, snapshot.version)
+      const localTargets = new Map<string, Target>()
+      for await (const target of this.store.listTargets()) if (target.override) localTargets.set(`${target.unit}!${target.year}`, target)
+      for (const sent of snapshot.targets) {
+        const incoming = withoutOverride(sent)
+        const local = localTargets.get(`${incoming.unit}!${incoming.year}`)
+        if (local?.override) overridden++
+        tx.putTarget(local?.override ? { ...local, override: { since: local.override.since, province: incoming } } : incoming)
+      }
+      tx.putMeta(APPLIED_KEY, { origin, version: snapshot.version } satisfies Applied)
       await tx.commit()
       this.changed()
-      return { applied: true, version: snapshot.version, units: snapshot.units.length, targets: snapshot.targets.length }
+      return { applied: true, version: snapshot.version, units: snapshot.units.length, targets: snapshot.targets.length, overridden }
     })
   }
 
@@ -285,18 +361,46 @@ export class Units {
     this.cache = null
   }
 
-  /** One catalogue change: checked against the current catalogue, committed with a new version, cache dropped. */
-  private async write<T> (fn: (units: Catalogue, tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * One catalogue change: checked against the current catalogue, committed with the next version, cache dropped.
+   * At a district, what it writes is marked as a local override (`fn` returns what it put, so it can be marked).
+   */
+  private async write<T extends Unit | Target> (fn: (units: Catalogue, tx: Tx) => Promise<T>): Promise<T> {
     return await this.store.lock('catalogue', async () => {
       const tx = this.store.tx()
-      const result = await fn(await this.catalogue(), tx)
+      const units = await this.catalogue()
+      let result = await fn(units, tx)
       if (tx.size === 0) return result
-      tx.putMeta(VERSION_KEY, nextVersion(await this.version()))
+      if (!this.opts.authority) {
+        result = await this.markOverride(units, result)
+        if ('code' in result) tx.putUnit(result); else tx.putTarget(result)
+      }
+      tx.putMeta(VERSION_KEY, await this.version() + 1)
       await tx.commit()
       this.changed()
       return result
     })
   }
+
+  /** The entry as a local override, remembering the province's copy it replaces (null when there was none). */
+  private async markOverride<T extends Unit | Target> (units: Catalogue, entry: T): Promise<T> {
+    const since = new Date().toISOString()
+    if ('code' in entry) {
+      const before = units.get(entry.code)
+      const province = before === undefined ? null : before.override ? before.override.province : withoutOverride(before)
+      return { ...entry, override: { since, province } }
+    }
+    let before: Target | undefined
+    for await (const t of this.store.listTargets()) if (t.unit === entry.unit && t.year === entry.year) before = t
+    const province = before === undefined ? null : before.override ? before.override.province : withoutOverride(before)
+    return { ...entry, override: { since, province } }
+  }
+}
+
+function withoutOverride<T extends { override?: unknown }> (entry: T): T {
+  if (entry.override === undefined) return entry
+  const { override: _, ...rest } = entry
+  return rest as T
 }
 
 function cleanName (name: string | undefined): string {

@@ -11,8 +11,10 @@ export const SNAPSHOT_FORMAT = 'sohoa-catalogue/1'
 
 export interface CatalogueSnapshot {
   format: typeof SNAPSHOT_FORMAT
-  /** Newer wins: a hybrid clock, `max(previous + 1, milliseconds since 1970)` at every change. */
+  /** The sender's own change counter: later means higher, within one `origin`. Never a clock. */
   version: number
+  /** Which catalogue the version numbers (a node's random id, made once); absent in files from older nodes. */
+  origin?: string
   exportedAt: string
   units: Unit[]
   targets: Target[]
@@ -63,6 +65,7 @@ export const snapshotJsonSchema = {
   properties: {
     format: { const: SNAPSHOT_FORMAT },
     version: { type: 'integer', minimum: 0 },
+    origin: { type: 'string', minLength: 1, maxLength: 100 },
     exportedAt: { type: 'string' },
     units: { type: 'array', maxItems: 100_000, items: unitJsonSchema },
     targets: { type: 'array', maxItems: 1_000_000, items: targetJsonSchema }

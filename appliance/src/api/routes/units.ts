@@ -5,19 +5,27 @@ import type { Services } from '../types.js'
 
 const DAY = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
 
+const unitProperties = {
+  code: { type: 'string' },
+  name: { type: 'string' },
+  level: { type: 'string', enum: ['province', 'district', 'commune'] },
+  parent: { type: ['string', 'null'] },
+  agencyCode: { type: ['string', 'null'] },
+  formerNames: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, until: { type: 'string' } } } },
+  mergedInto: { type: 'object', properties: { code: { type: 'string' }, effective: { type: 'string' } } },
+  createdAt: { type: 'string' },
+  updatedAt: { type: 'string' }
+} as const
+
+/** A district's own change to a province entry: in force here, with the province's copy (null: only here). */
+const overrideSchema = <P extends object>(properties: P) => ({
+  type: 'object',
+  properties: { since: { type: 'string' }, province: { type: ['object', 'null'], properties } }
+}) as const
+
 export const unitSchema = {
   type: 'object',
-  properties: {
-    code: { type: 'string' },
-    name: { type: 'string' },
-    level: { type: 'string', enum: ['province', 'district', 'commune'] },
-    parent: { type: ['string', 'null'] },
-    agencyCode: { type: ['string', 'null'] },
-    formerNames: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, until: { type: 'string' } } } },
-    mergedInto: { type: 'object', properties: { code: { type: 'string' }, effective: { type: 'string' } } },
-    createdAt: { type: 'string' },
-    updatedAt: { type: 'string' }
-  }
+  properties: { ...unitProperties, override: overrideSchema(unitProperties) }
 } as const
 
 const unitViewSchema = {
@@ -30,9 +38,11 @@ const unitViewSchema = {
   }
 } as const
 
+const targetProperties = { unit: { type: 'string' }, year: { type: 'integer' }, pages: { type: 'integer' }, estimated: { type: 'boolean' }, source: { type: ['string', 'null'] }, updatedAt: { type: 'string' } } as const
+
 export const targetSchema = {
   type: 'object',
-  properties: { unit: { type: 'string' }, year: { type: 'integer' }, pages: { type: 'integer' }, estimated: { type: 'boolean' }, source: { type: ['string', 'null'] }, updatedAt: { type: 'string' } }
+  properties: { ...targetProperties, override: overrideSchema(targetProperties) }
 } as const
 
 const codeParam = { type: 'object', required: ['code'], properties: { code: { type: 'string', pattern: UNIT_CODE } } } as const
@@ -96,6 +106,15 @@ export default async function unitRoutes (app: FastifyInstance, { services }: { 
     }
   }, async (request) => await units.merge(request.params.code, request.body))
 
+  app.delete<{ Params: { code: string } }>('/api/v1/units/:code/override', {
+    config: { permission: 'admin' },
+    schema: {
+      summary: 'District: drop the local change of a unit (and its targets) and take the province\'s copy again',
+      params: codeParam,
+      response: { 200: unitSchema }
+    }
+  }, async (request) => await units.dropOverride(request.params.code))
+
   app.get<{ Params: { code: string } }>('/api/v1/units/:code/covering', {
     config: { permission: 'read' },
     schema: {
@@ -128,7 +147,7 @@ export default async function unitRoutes (app: FastifyInstance, { services }: { 
     config: { permission: 'read' },
     schema: {
       summary: 'The catalogue (units and targets) with its version, as replication sends it down',
-      response: { 200: { type: 'object', properties: { format: { type: 'string' }, version: { type: 'integer' }, exportedAt: { type: 'string' }, units: { type: 'array', items: unitSchema }, targets: { type: 'array', items: targetSchema } } } }
+      response: { 200: { type: 'object', properties: { format: { type: 'string' }, version: { type: 'integer' }, origin: { type: 'string' }, exportedAt: { type: 'string' }, units: { type: 'array', items: unitSchema }, targets: { type: 'array', items: targetSchema } } } }
     }
   }, async () => await units.catalogueSnapshot())
 
@@ -136,9 +155,9 @@ export default async function unitRoutes (app: FastifyInstance, { services }: { 
     config: { permission: 'admin' },
     bodyLimit: 20 * 1024 * 1024,
     schema: {
-      summary: 'Apply a catalogue snapshot when it is newer than this node\'s (idempotent)',
+      summary: 'Apply a province catalogue snapshot when it is later than the one applied here (idempotent; local changes stay)',
       body: { type: 'object' },
-      response: { 200: { type: 'object', properties: { applied: { type: 'boolean' }, version: { type: 'integer' }, units: { type: 'integer' }, targets: { type: 'integer' } } } }
+      response: { 200: { type: 'object', properties: { applied: { type: 'boolean' }, version: { type: 'integer' }, units: { type: 'integer' }, targets: { type: 'integer' }, overridden: { type: 'integer' } } } }
     }
   }, async (request) => await units.applyCatalogue(request.body))
 }

@@ -75,12 +75,18 @@ export function answerProblem (body: string): { code: string, message: string } 
   return { code: String(code), message: typeof message === 'string' ? message : '' }
 }
 
-function retryAfter (header: string | null): number | undefined {
+/**
+ * `Retry-After` as milliseconds from now. An HTTP-date is a time on the receiver's clock, so it is measured from the
+ * receiver's own `Date` header when there is one: two machines' clocks are never compared.
+ */
+export function retryAfter (header: string | null, dateHeader: string | null = null, now = Date.now()): number | undefined {
   if (!header) return undefined
   const seconds = Number(header)
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
   const at = Date.parse(header)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+  if (Number.isNaN(at)) return undefined
+  const sent = dateHeader === null ? Number.NaN : Date.parse(dateHeader)
+  return Math.max(0, at - (Number.isNaN(sent) ? now : sent))
 }
 
 const clip = (s: string): string => s.length > MAX_ERROR ? `${s.slice(0, MAX_ERROR)}…` : s
@@ -106,7 +112,7 @@ export async function deliver (target: OutboxTarget, body: string, idempotencyKe
     const text = await res.text()
     if (res.status < 200 || res.status > 299) {
       const error = `HTTP ${res.status}`
-      return { ok: false, status: res.status, error, logError: error, retryAfterMs: retryAfter(res.headers.get('retry-after')) }
+      return { ok: false, status: res.status, error, logError: error, retryAfterMs: retryAfter(res.headers.get('retry-after'), res.headers.get('date')) }
     }
     const problem = answerProblem(text)
     if (problem) return { ok: false, status: res.status, error: clip(`error_code ${problem.code}: ${problem.message}`), logError: `error_code ${problem.code}` }
