@@ -9,7 +9,7 @@ import { generatePassword, hashPassword, verifyPassword } from './passwords.js'
 import { permissionsOfRoles, permissionsOfScope, type Principal } from './permissions.js'
 
 export * from './permissions.js'
-export { hashPassword, verifyPassword, generatePassword } from './passwords.js'
+export { hashPassword, verifyPassword, generatePassword, passwordChecksPeak, PASSWORD_CHECKS_AT_ONCE, PASSWORD_QUEUE } from './passwords.js'
 export { LoginThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from './throttle.js'
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/

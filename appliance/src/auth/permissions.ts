@@ -7,14 +7,16 @@ import type { Role, Scope } from '../store/index.js'
 /**
  * `review`: correct fields, approve, split and merge records, change validity. `integration`: the one-stop system's
  * and the portals' result lookups (by personal ID, so always with a purpose, always audited). `audit`: read who
- * looked up whose personal data.
+ * looked up whose personal data. `person`: search the archive by a person's ID or name (always with a purpose,
+ * always audited, like a lookup): the people who must find a citizen's papers (reviewers, admins), not operators
+ * scanning, auditors reading the trail, or read tokens.
  */
-export type Permission = 'ingest' | 'read' | 'review' | 'admin' | 'integration' | 'audit'
+export type Permission = 'ingest' | 'read' | 'review' | 'admin' | 'integration' | 'audit' | 'person'
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['ingest', 'read', 'review', 'admin', 'audit'],
+  admin: ['ingest', 'read', 'review', 'admin', 'audit', 'person'],
   operator: ['ingest', 'read'],
-  reviewer: ['read', 'review'],
+  reviewer: ['read', 'review', 'person'],
   auditor: ['read', 'audit']
 }
 
@@ -23,7 +25,7 @@ const SCOPE_PERMISSIONS: Record<Scope, readonly Permission[]> = {
   ingest: ['ingest'],
   read: ['read'],
   integration: ['integration'],
-  admin: ['ingest', 'read', 'review', 'admin']
+  admin: ['ingest', 'read', 'review', 'admin', 'person']
 }
 
 export interface Principal {
@@ -45,4 +47,10 @@ export function permissionsOfScope (scope: Scope): Set<Permission> {
   return new Set(SCOPE_PERMISSIONS[scope])
 }
 
-export const LOCAL_PRINCIPAL: Principal = { kind: 'local', id: 'local', roles: ['admin'], permissions: new Set(['ingest', 'read', 'review', 'admin', 'audit']) }
+export const LOCAL_PRINCIPAL: Principal = { kind: 'local', id: 'local', roles: ['admin'], permissions: new Set(['ingest', 'read', 'review', 'admin', 'audit', 'person']) }
+
+/** A stable name for whoever is calling (`user:<name>`, `token:<id>`, `local`), to scope what is theirs (idempotency keys). */
+export function principalKey (p: Principal | null | undefined): string {
+  if (!p) return 'anonymous'
+  return p.kind === 'local' ? 'local' : `${p.kind}:${p.id}`
+}

@@ -28,6 +28,16 @@ export class LoginThrottle {
     if (wait > 0) throw new AppError('RATE_LIMITED', { retryAfterSeconds: Math.ceil(wait / 1000) })
   }
 
+  /**
+   * Checks and counts one try *before* its password is hashed: each try counts as a failure until it succeeds, so
+   * a burst of parallel guesses cannot all pass the check while the first ones are still hashing. Synchronous on
+   * purpose (no await between the check and the count).
+   */
+  admit (address: string, username: string): void {
+    this.check(address, username)
+    this.failed(address, username)
+  }
+
   failed (address: string, username: string): void {
     for (const key of [`a ${address}`, `u ${address} ${username}`]) {
       const list = this.recent(key)
@@ -37,9 +47,12 @@ export class LoginThrottle {
     if (this.failures.size > 100_000) this.prune()
   }
 
-  /** A correct password clears that user name's failures from that address. */
+  /** A correct password clears that user name's failures from that address, and withdraws its own admitted try. */
   succeeded (address: string, username: string): void {
     this.failures.delete(`u ${address} ${username}`)
+    const list = this.recent(`a ${address}`)
+    list.pop()
+    this.failures.set(`a ${address}`, list)
   }
 
   private waitMs (key: string, limit: number): number {

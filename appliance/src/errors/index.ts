@@ -51,6 +51,7 @@ export const CATALOGUE = {
   PDF_UNREADABLE: { status: 422, vi: 'Không đọc được tệp PDF: tệp hỏng hoặc cấu trúc không hợp lệ', en: 'The PDF cannot be read: the file is damaged or its structure is not valid' },
   PDF_NO_IMAGES: { status: 422, vi: 'Tệp PDF có trang không phải bản quét (không có ảnh quét): hãy quét bản giấy', en: 'The PDF has a page that is not a scan (no scanned image): scan the paper document' },
   PDF_TOO_MANY_PAGES: { status: 422, vi: 'Tệp PDF có quá nhiều trang', en: 'The PDF has more pages than allowed' },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, vi: 'Khóa Idempotency-Key này đã được dùng cho một tệp hoặc đơn vị khác: hãy dùng khóa mới cho mỗi lần gửi', en: 'This Idempotency-Key was already used for another file or unit: use a new key for each upload' },
   UPLOAD_INTERRUPTED: { status: 408, vi: 'Việc gửi tệp bị gián đoạn (kết nối bị ngắt hoặc treo quá lâu)', en: 'The upload was interrupted (the connection broke or stalled)' },
   // lookups
   NOT_FOUND: { status: 404, vi: 'Không tìm thấy', en: 'Not found' },

@@ -34,6 +34,11 @@ export interface IntakeRequest {
   source: IntakeSource
   /** A client's key for this one upload: a retry with the same key gets the first answer. */
   idempotencyKey?: string
+  /**
+   * Who sent it (`user:<name>`, `token:<id>`, `local`): an idempotency key is scoped by its sender, so one client's
+   * key never answers with another client's ids. Required with `idempotencyKey`.
+   */
+  principal?: string
 }
 
 export interface IntakeResult extends IntakeReceipt {
@@ -94,10 +99,30 @@ export class Intake {
   }
 
   async accept (req: IntakeRequest): Promise<IntakeResult> {
-    if (req.idempotencyKey) {
-      const receipt = await this.store.getReceipt(req.idempotencyKey)
-      if (receipt) return { ...receipt, created: false }
-    }
+    if (!req.idempotencyKey) return await this.acceptOnce(req)
+    const principal = req.principal ?? 'anonymous'
+    const key = req.idempotencyKey
+    // The key is checked against the request it first answered: same unit and same bytes, or 409. One request per
+    // key at a time, so two different uploads racing on one key cannot both commit.
+    return await this.store.lock(`receipt:${principal}:${key}`, async () => {
+      const sha256 = FileStore.hash(req.bytes)
+      const receipt = await this.store.getReceipt(principal, key)
+      if (receipt) {
+        if (receipt.unit !== req.unit || receipt.sha256 !== sha256) throw new AppError('IDEMPOTENCY_KEY_REUSED')
+        const { unit: _u, sha256: _s, ...answer } = receipt
+        return { ...answer, created: false }
+      }
+      const result = await this.acceptOnce({ ...req, principal }, sha256)
+      // A duplicate of bytes already taken answers with that record; its receipt makes the key's answer stable.
+      if (!result.created) {
+        const { created: _c, timings: _t, ...answer } = result
+        await this.store.tx().putReceipt(principal, key, { ...answer, unit: req.unit, sha256 }).commit()
+      }
+      return result
+    })
+  }
+
+  private async acceptOnce (req: IntakeRequest, knownSha256?: string): Promise<IntakeResult> {
     await this.requireUnit(req.unit)
     if (req.bytes.length === 0) throw new AppError('EMPTY_BODY')
     const t0 = performance.now()
@@ -105,7 +130,7 @@ export class Intake {
     const pdf = isPdf(req.bytes) ? await openPdf(req.bytes, { maxPixels: this.opts.maxPixels }) : undefined
     try {
       const info = pdf ? undefined : await inspectImage(req.bytes, { maxPixels: this.opts.maxPixels })
-      const sha256 = pdf?.sha256 ?? FileStore.hash(req.bytes)
+      const sha256 = pdf?.sha256 ?? knownSha256 ?? FileStore.hash(req.bytes)
       const timings: Record<string, number> = { check: performance.now() - t0 }
 
       // One upload at a time per (unit, file): two identical concurrent posts make one record.
@@ -179,7 +204,7 @@ export class Intake {
         const job: Job = { id: page.id, pageId: page.id, stage: 'received', state: 'queued', attempts: 0, notBefore: 0, updatedAt: now }
         tx.putPage(page).putJob(job)
       }
-      if (req.idempotencyKey) tx.putReceipt(req.idempotencyKey, receipt)
+      if (req.idempotencyKey) tx.putReceipt(req.principal ?? 'anonymous', req.idempotencyKey, { ...receipt, unit: req.unit, sha256 })
       const t2 = performance.now()
       await tx.commit()
       timings.commit = performance.now() - t2

@@ -8,7 +8,7 @@ import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
 import { idFloor } from './ids.js'
-import { eventKey, importKey, targetKey, versionKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
+import { eventKey, importKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
 import { AuditStore, type AuditSublevel } from './audit-store.js'
@@ -16,7 +16,7 @@ import { OutboxStore, type OutboxSublevel } from './outbox-store.js'
 import { LogStore, logEntryWrites, logSignerWrite, type LogSublevel } from './log-store.js'
 import { KeyedMutex } from './mutex.js'
 import { SearchIndexStore, type IndexSublevel } from './search-index.js'
-import type { Batch, IntakeReceipt, Job, LogSigner, Page, PageText, RecordEntry, RecordEvent, RecordVersion, Session, Target, Token, Unit, User } from './types.js'
+import type { Batch, StoredReceipt, Job, LogSigner, Page, PageText, RecordEntry, RecordEvent, RecordVersion, Session, Target, Token, Unit, User } from './types.js'
 
 export * from './types.js'
 export { FileStore } from './files.js'
@@ -56,7 +56,7 @@ export class Tx {
   putJob (j: Job): this { return this.put('jobs', j.id, j) }
   delJob (id: string): this { return this.del('jobs', id) }
   putImport (unit: string, sha256: string, recordId: string): this { return this.put('imports', importKey(unit, sha256), recordId) }
-  putReceipt (key: string, r: IntakeReceipt): this { return this.put('receipts', key, r) }
+  putReceipt (principal: string, key: string, r: StoredReceipt): this { return this.put('receipts', receiptKey(principal, key), r) }
   putUser (u: User): this { return this.put('users', u.username, u) }
   putToken (t: Token): this { return this.put('tokens', t.hash, t) }
   putSession (s: Session): this { return this.put('sessions', s.hash, s) }
@@ -189,7 +189,7 @@ export class Store {
   getUser (username: string): Promise<User | undefined> { return this.get<User>('users', username) }
   getTokenByHash (hash: string): Promise<Token | undefined> { return this.get<Token>('tokens', hash) }
   getSession (hash: string): Promise<Session | undefined> { return this.get<Session>('sessions', hash) }
-  getReceipt (key: string): Promise<IntakeReceipt | undefined> { return this.get<IntakeReceipt>('receipts', key) }
+  getReceipt (principal: string, key: string): Promise<StoredReceipt | undefined> { return this.get<StoredReceipt>('receipts', receiptKey(principal, key)) }
   findImport (unit: string, sha256: string): Promise<string | undefined> { return this.get<string>('imports', importKey(unit, sha256)) }
 
   async getPages (ids: string[]): Promise<Page[]> {

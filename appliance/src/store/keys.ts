@@ -13,7 +13,7 @@
  * | ocr        | `<pageId>`                   | PageText (text + word boxes)       |
  * | jobs       | `<pageId>`                   | Job (the page's pipeline job)      |
  * | imports    | `<unit>!<sha256>`            | recordId made from that file       |
- * | receipts   | `<idempotency key>`          | IntakeReceipt                      |
+ * | receipts   | `<principal>!<idempotency key>` | StoredReceipt (answer + unit + SHA-256 of the bytes) |
  * | users      | `<username>`                 | User                               |
  * | tokens     | `<sha256 of the secret>`     | Token                              |
  * | sessions   | `<sha256 of the cookie>`     | Session                            |
@@ -38,6 +38,9 @@ export const SUBLEVELS = [
 ] as const
 
 export type SublevelName = typeof SUBLEVELS[number]
+
+/** A client's Idempotency-Key is its own: scoped by who sent it (principal ids hold no `!`). */
+export const receiptKey = (principal: string, key: string): string => `${principal}!${key}`
 
 export const importKey = (unit: string, sha256: string): string => `${unit}!${sha256}`
 

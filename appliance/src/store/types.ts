@@ -233,6 +233,12 @@ export interface IntakeReceipt {
   pages: Array<{ id: string, sha256: string }>
 }
 
+/** A receipt as kept: the request it answered (unit, SHA-256 of the bytes), so a key reused for another upload is refused. */
+export interface StoredReceipt extends IntakeReceipt {
+  unit: string
+  sha256: string
+}
+
 /**
  * One thing that happened to a record, kept for its archival package (PREMIS events) and its history. Append-only:
  * events are never rewritten.
@@ -399,7 +405,8 @@ export interface AuditEntry {
   principal: { kind: 'user' | 'token' | 'local', id: string, name?: string }
   /** Which system asked: the token's name, else the user name. */
   system: string
-  endpoint: 'results' | 'citizen-lookup'
+  /** `search`: a search of the archive that selected records by a person's ID or name (issue 15). */
+  endpoint: 'results' | 'citizen-lookup' | 'search'
   /** The personal ID looked up, as given; null when the lookup named none (or its body could not be read). */
   subjectId: string | null
   purpose: string | null

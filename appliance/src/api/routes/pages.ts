@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Intake } from '../../intake/index.js'
 import { AppError } from '../../errors/index.js'
 import type { Services } from '../types.js'
+import { principalKey } from '../../auth/index.js'
 import { readBoundedBody } from '../bounded-body.js'
 
 const receipt = {
@@ -49,7 +50,8 @@ export default async function pagesRoutes (app: FastifyInstance, { services }: {
       bytes: body,
       declaredType: request.headers['content-type'],
       source: 'api',
-      idempotencyKey: request.headers['idempotency-key'] as string | undefined
+      idempotencyKey: request.headers['idempotency-key'] as string | undefined,
+      principal: principalKey(request.principal)
     })
     if (result.created) services.metrics?.pagesReceived.inc({ source: 'api' }, result.pages.length)
     const { created, timings, ...answer } = result

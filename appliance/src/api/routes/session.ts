@@ -24,7 +24,7 @@ export default async function sessionRoutes (app: FastifyInstance, { services }:
   }, async (request, reply) => {
     const name = request.body.username.trim().toLowerCase()
     try {
-      throttle.check(request.ip, name)
+      throttle.admit(request.ip, name)
     } catch (err) {
       if (isAppError(err)) void reply.header('retry-after', String(err.details?.retryAfterSeconds ?? 60))
       throw err
@@ -33,10 +33,9 @@ export default async function sessionRoutes (app: FastifyInstance, { services }:
     try {
       session = await services.auth.login(request.body.username, request.body.password)
     } catch (err) {
-      if (isAppError(err) && err.code === 'LOGIN_FAILED') {
-        throttle.failed(request.ip, name)
-        request.log.warn({ address: request.ip }, 'login failed')
-      }
+      // The try was counted as a failure when admitted; a refusal for load (RATE_LIMITED) says when to come back.
+      if (isAppError(err) && err.code === 'LOGIN_FAILED') request.log.warn({ address: request.ip }, 'login failed')
+      if (isAppError(err) && err.code === 'RATE_LIMITED') void reply.header('retry-after', String(err.details?.retryAfterSeconds ?? 1))
       throw err
     }
     throttle.succeeded(request.ip, name)
