@@ -47,7 +47,8 @@ t.test('filters, lookups and facets as query parameters', async t => {
   t.equal(listed.body.facets, undefined)
 
   t.same(ids((await get(node, { documentNumber: '1470 / gpxd-ubnd' })).body), ['r_1'])
-  t.same(ids((await get(node, { subjectId: '064 123 456 789' })).body), ['r_1'])
+  t.match((await get(node, { subjectId: '064 123 456 789' })).body, { error: 'PURPOSE_REQUIRED' }, 'a search by personal ID says why (issue 15)')
+  t.same(ids((await get(node, { subjectId: '064 123 456 789', purpose: 'Kiểm tra hồ sơ' })).body), ['r_1'])
   t.same(ids((await get(node, { q: 'thôn hòa bình', status: 'approved,archived' })).body), ['r_2'])
   t.same(ids((await get(node, { validity: 'valid', unit: '622' })).body), ['r_3', 'r_1'])
   t.same(ids((await get(node, { issuedFrom: '2016', issuedTo: '2018-02' })).body), ['r_1'])
@@ -67,7 +68,7 @@ t.test('filters, lookups and facets as query parameters', async t => {
   const byField = await get(node, { q: 'ia grai' })
   t.same(ids(byField.body), ['r_1'])
   t.same(byField.body.results[0].matchedFields, ['issuer'])
-  t.notOk(JSON.stringify((await get(node, { subjectId: '064123456789' })).body).includes('064123456789'), 'the ID is never echoed')
+  t.notOk(JSON.stringify((await get(node, { subjectId: '064123456789', purpose: 'Kiểm tra hồ sơ' })).body).includes('064123456789'), 'the ID is never echoed')
 })
 
 t.test('bad parameters are refused by the schema', async t => {

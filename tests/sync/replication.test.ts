@@ -57,7 +57,7 @@ t.test('province + two districts', async t => {
 
   // Searchable at the province, per district and across them, with the same Vietnamese folding.
   const search = async (q: string, unit?: string): Promise<string[]> => {
-    const { body } = await api(province, 'GET', `/api/v1/search?q=${encodeURIComponent(q)}${unit ? `&unit=${unit}` : ''}`)
+    const { body } = await api(province, 'GET', `/api/v1/search?q=${encodeURIComponent(q)}${unit ? `&unit=${unit}` : ''}&purpose=kiem-thu`)
     return (body.results as Array<{ recordId: string }>).map(r => r.recordId).sort()
   }
   t.same(await search('nguyen van an', '622'), [seedA.records[0].id])

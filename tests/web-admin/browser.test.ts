@@ -178,11 +178,14 @@ t.test('the district IT officer\'s day in the web admin', async t => {
     await nav('Tra cứu').click()
     await page.getByRole('searchbox').fill('nguyen thi anh tuyet')
     await page.getByRole('button', { name: 'Tìm', exact: true }).click()
+    // Words that match a person's name: the page asks why (issue 15), and the search is audited.
+    await page.locator('input[name=purpose]').fill('Giải quyết hồ sơ của công dân')
+    await page.getByRole('button', { name: 'Tìm', exact: true }).click()
     await page.waitForURL(/\/tra-cuu\?q=nguyen/)
     const hit = page.locator(`[data-testid=results] a[href="/ho-so/${reviewed}"]`)
     // The index is updated in the background after the approval: give it a moment.
     const found = await hit.waitFor({ timeout: 10_000 }).then(() => true, () => false)
-    t.ok(found, found ? 'the reviewed record is found' : `search did not find the reviewed record; page: "${await page.getByTestId('search-total').textContent()}", API: ${JSON.stringify(await admin.get('/search?q=nguyen%20thi%20anh%20tuyet'))}`)
+    t.ok(found, found ? 'the reviewed record is found' : `search did not find the reviewed record; page: "${await page.getByTestId('search-total').textContent()}", API: ${JSON.stringify(await admin.get('/search?q=nguyen%20thi%20anh%20tuyet&purpose=kiem-thu'))}`)
     // A filter on the corrected document number (case, spaces and dashes ignored) finds it too, with facets.
     await page.goto(`${app.url}/tra-cuu`)
     await page.locator('details summary', { hasText: 'Lọc' }).click()

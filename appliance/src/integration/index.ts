@@ -22,6 +22,7 @@ export {
   type NationalLookupRequest, type NationalLookupAnswer, type NationalResult, type NationalAttachment, type NationalErrorAnswer,
   type NationalLookup, type NationalRequester
 } from './national-lookup.js'
+export { namesPersonalId, matchedPerson, personalIdOf } from './person-query.js'
 // The outbox: archive changes delivered to the portals in the national sync shape (the archive log is its queue).
 export * from './outbox/index.js'
 

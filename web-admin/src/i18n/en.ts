@@ -225,6 +225,8 @@ export const en: Record<MessageKey, string> = {
   'search.matched': 'Matched in:',
   'search.prev': 'Previous page',
   'search.next': 'Next page',
+  'search.purpose': 'Purpose of the search',
+  'search.purposeWhy': 'A search by a person\'s ID number or name must state its purpose; it is written to the lookup trail.',
   'search.clear': 'Clear filters',
 
   'status.draft': 'Waiting for review',
@@ -490,5 +492,6 @@ export const en: Record<MessageKey, string> = {
   'lookups.kind.local': 'Command line on the server',
   'lookups.endpoint.results': 'Result lookup (JSON API)',
   'lookups.endpoint.citizen-lookup': 'National data store form',
+  'lookups.endpoint.search': 'Archive search by a person (Records page)',
   'lookups.more': 'More'
 }

@@ -226,6 +226,8 @@ export const vi = {
   'search.matched': 'Khớp ở:',
   'search.prev': 'Trang trước',
   'search.next': 'Trang sau',
+  'search.purpose': 'Mục đích tra cứu',
+  'search.purposeWhy': 'Tra cứu theo số định danh hoặc họ tên của một người phải nêu mục đích; lượt tra cứu được ghi vào nhật ký tra cứu.',
   'search.clear': 'Xóa bộ lọc',
 
   'status.draft': 'Chờ kiểm tra',
@@ -491,6 +493,7 @@ export const vi = {
   'lookups.kind.local': 'Dòng lệnh trên máy chủ',
   'lookups.endpoint.results': 'Tra cứu kết quả (API JSON)',
   'lookups.endpoint.citizen-lookup': 'Tra cứu theo mẫu CSDL quốc gia',
+  'lookups.endpoint.search': 'Tra cứu hồ sơ theo người (trang Tra cứu)',
   'lookups.more': 'Xem thêm'
 }
 

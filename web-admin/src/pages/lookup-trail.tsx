@@ -15,7 +15,7 @@ import { LoadProblem } from './unavailable.js'
 
 const PAGE = 50
 const KINDS = ['token', 'user', 'local']
-const ENDPOINTS = ['results', 'citizen-lookup']
+const ENDPOINTS = ['results', 'citizen-lookup', 'search']
 
 /** A known value in words; an unknown one as the API names it. */
 function known (t: T, prefix: 'lookups.kind' | 'lookups.endpoint', value: string, values: string[]): string {

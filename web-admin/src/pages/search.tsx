@@ -1,6 +1,7 @@
 /**
  * Tra cứu: full-text search (accents optional) with filters and facet counts, the state kept in the URL so a
- * search can be bookmarked or sent; without a query, the newest records.
+ * search can be bookmarked or sent; without a query, the newest records. A search by a person (a personal ID, or
+ * words that match a subject's name) must say why: the purpose field is asked for, and the search is audited.
  */
 import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
@@ -14,7 +15,9 @@ import { FIELD_NAMES, type RecordSummary, type SearchAnswer, type Unit } from '.
 import { UnitSelect, unitName } from './units.js'
 
 const PAGE = 20
-const FILTERS = ['q', 'unit', 'documentType', 'documentNumber', 'subjectId', 'issuedFrom', 'issuedTo', 'status', 'validity'] as const
+const FILTERS = ['q', 'unit', 'documentType', 'documentNumber', 'subjectId', 'issuedFrom', 'issuedTo', 'status', 'validity', 'purpose'] as const
+/** A 9- or 12-digit number typed in the words is a personal ID: ask the purpose before searching. */
+const ID_IN_WORDS = /(?<![0-9])(?:[0-9][ .]?){8}[0-9](?:(?:[ .]?[0-9]){3})?(?![0-9])/
 type Filter = typeof FILTERS[number]
 type Query = Record<Filter, string> & { offset: number }
 
@@ -32,7 +35,7 @@ export function SearchPage () {
   // Back/forward and facet links change the URL: the form follows.
   useEffect(() => setForm(queryFrom(query)), [url]) // eslint-disable-line react-hooks/exhaustive-deps
   const units = useLoad(async () => await get<Unit[]>('/units'), [])
-  const searching = FILTERS.some(f => current[f] !== '')
+  const searching = FILTERS.some(f => f !== 'purpose' && current[f] !== '')
   const key = JSON.stringify(current)
   const results = useLoad(async () => searching
     ? await get<SearchAnswer>(`/search${qs({ ...pick(current), facets: true, limit: PAGE, offset: current.offset })}`)
@@ -46,6 +49,8 @@ export function SearchPage () {
   const submit = (e: Event): void => { e.preventDefault(); go({ ...form, offset: 0 }) }
   const set = (f: Filter) => (e: { currentTarget: { value: string } }) => { const v = e.currentTarget.value; setForm(s => ({ ...s, [f]: v })) }
   const answer = results.data
+  // The server decides (it also sees when the words matched a name); the form asks at once when it can tell.
+  const needsPurpose = results.error?.code === 'PURPOSE_REQUIRED' || form.subjectId.trim() !== '' || ID_IN_WORDS.test(form.q)
 
   return (
     <div class='page search'>
@@ -55,7 +60,13 @@ export function SearchPage () {
           <input type='search' name='q' aria-label={t('search.query')} placeholder={t('search.placeholder')} value={form.q} onInput={set('q')} autofocus />
           <button type='submit' class='primary'>{t('search.submit')}</button>
         </div>
-        <details open={FILTERS.some(f => f !== 'q' && current[f] !== '')}>
+        {(needsPurpose || current.purpose !== '') && (
+          <div class='notice' data-testid='purpose-box'>
+            <p>{t('search.purposeWhy')}</p>
+            <label>{t('search.purpose')}<input name='purpose' required={needsPurpose} maxLength={500} value={form.purpose} onInput={set('purpose')} /></label>
+          </div>
+        )}
+        <details open={FILTERS.some(f => f !== 'q' && f !== 'purpose' && current[f] !== '')}>
           <summary>{t('search.filters')}</summary>
           <div class='grid-form'>
             <label>{t('search.unit')}<UnitSelect units={units.data ?? []} value={form.unit} onChange={v => setForm(s => ({ ...s, unit: v }))} anyLabel={t('search.any')} /></label>

@@ -152,7 +152,7 @@ const auditEntrySchema = {
   properties: {
     id: { type: 'string' }, at: { type: 'string' },
     principal: { type: 'object', required: ['kind', 'id'], properties: { kind: { type: 'string' }, id: { type: 'string' }, name: { type: 'string' } } },
-    system: { type: 'string' }, endpoint: { type: 'string', enum: ['results', 'citizen-lookup'] },
+    system: { type: 'string' }, endpoint: { type: 'string', enum: ['results', 'citizen-lookup', 'search'] },
     subjectId: { type: ['string', 'null'] }, purpose: { type: ['string', 'null'] },
     query: { type: 'object', additionalProperties: true },
     results: { type: 'integer' }, outcome: { type: 'string', enum: ['ok', 'refused'] }, error: { type: 'string' },

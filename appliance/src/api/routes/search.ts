@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { RECORD_STATUSES, VALIDITY_STATES, type RecordStatusValue, type ValidityValue } from '../../search/index.js'
 import type { Services } from '../types.js'
+import { AppError } from '../../errors/index.js'
+import { matchedPerson, namesPersonalId, personalIdOf } from '../../integration/index.js'
 
 interface SearchQuery {
   q?: string
@@ -12,6 +14,7 @@ interface SearchQuery {
   validity?: string
   documentNumber?: string
   subjectId?: string
+  purpose?: string
   facets?: boolean
   limit?: number
   offset?: number
@@ -60,7 +63,8 @@ export default async function searchRoutes (app: FastifyInstance, { services }: 
           status: { type: 'string', pattern: listOf(RECORD_STATUSES), description: 'draft, approved, archived; several separated by commas' },
           validity: { type: 'string', pattern: listOf(VALIDITY_STATES), description: 'valid, expired, revoked, replaced; several separated by commas' },
           documentNumber: { type: 'string', minLength: 1, maxLength: 100, description: 'exact; case, spaces and dash variants ignored' },
-          subjectId: { type: 'string', pattern: '^[0-9 .]{1,32}$', description: 'personal ID number, exact (digits)' },
+          subjectId: { type: 'string', pattern: '^[0-9 .]{1,32}$', description: 'personal ID number, exact (digits); needs the `person` permission and a purpose' },
+          purpose: { type: 'string', maxLength: 500, description: 'why a person is searched for (required, with the `person` permission, when the search names a personal ID or its words match a subject name or ID; kept in the lookup audit trail)' },
           facets: { type: 'boolean', default: false, description: 'also count unit, documentType, status, validity and issuedYear over all results' },
           limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
           offset: { type: 'integer', minimum: 0, maximum: 10000, default: 0 }
@@ -81,9 +85,9 @@ export default async function searchRoutes (app: FastifyInstance, { services }: 
       }
     }
   }, async (request) => {
-    const { q = '', unit, documentType, issuedFrom, issuedTo, status, validity, documentNumber, subjectId, facets, limit, offset } = request.query
+    const { q = '', unit, documentType, issuedFrom, issuedTo, status, validity, documentNumber, subjectId, purpose, facets, limit, offset } = request.query
     const split = (s: string | undefined): string[] | undefined => s ? s.split(',').map(u => u.trim()).filter(Boolean) : undefined
-    return await services.search.search(q, {
+    const options = {
       units: split(unit),
       ...(documentType !== undefined ? { documentTypes: Array.isArray(documentType) ? documentType : [documentType] } : {}),
       ...(issuedFrom !== undefined ? { issuedFrom } : {}),
@@ -95,6 +99,33 @@ export default async function searchRoutes (app: FastifyInstance, { services }: 
       facets,
       limit,
       offset
-    })
+    }
+    const stated = purpose?.trim() ? purpose.trim() : null
+    // A search for a person goes through the lookup audit trail: allowed roles, a purpose, an entry before the answer.
+    const audit = async (outcome: 'ok' | 'refused', results: number, error?: string): Promise<void> => {
+      const trail = services.integration?.audit
+      if (!trail) throw new AppError('SERVICE_UNAVAILABLE')
+      const entry = await trail.record({
+        principal: request.principal!, endpoint: 'search', subjectId: personalIdOf(q, subjectId), purpose: stated,
+        query: { q, unit, documentType, issuedFrom, issuedTo, status, validity, documentNumber }, results, outcome, ...(error ? { error } : {}), remoteAddress: request.ip ?? null
+      })
+      request.log.info({ endpoint: 'search', outcome, results, auditId: entry.id }, 'person search audited')
+    }
+    const requirePersonSearch = async (): Promise<void> => {
+      const refusal = !request.principal?.permissions.has('person') ? 'FORBIDDEN' : stated === null ? 'PURPOSE_REQUIRED' : null
+      if (refusal === null) return
+      await audit('refused', 0, refusal)
+      throw refusal === 'FORBIDDEN' ? new AppError('FORBIDDEN', { needs: 'person' }) : new AppError('PURPOSE_REQUIRED')
+    }
+    let personal = namesPersonalId(q, subjectId) || stated !== null
+    if (personal) await requirePersonSearch()
+    const found = await services.search.search(q, options)
+    // Only the search shows whether the words were a name: then it needed the same purpose, and nothing is answered.
+    if (!personal && matchedPerson(found.results)) {
+      personal = true
+      await requirePersonSearch()
+    }
+    if (personal) await audit('ok', found.total)
+    return found
   })
 }
