@@ -118,7 +118,7 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       pipeline = new Pipeline({ store, steps, log: log.child({ module: 'pipeline' }), maxAttempts: config.jobMaxAttempts })
     }
     const intake = new Intake({
-      store, maxPixels: config.maxPixels, log: log.child({ module: 'intake' }),
+      store, maxPixels: config.maxPixels, maxFilePixels: config.maxFilePixels, maxConcurrentUploads: config.maxConcurrentUploads, log: log.child({ module: 'intake' }),
       onAccepted: (r) => { void pipeline?.enqueue(r.pages.map(p => p.id)) },
       onBatchStatus: (batch) => { void segment(batch.id).catch(err => log.error({ err, batchId: batch.id }, 'segmentation failed')) }
     })

@@ -20,6 +20,9 @@ export function installErrorHandler (app: FastifyInstance): void {
     else if (err.statusCode === 429) appError = new AppError('RATE_LIMITED')
     else appError = new AppError('INTERNAL', undefined, err)
     if (appError.status >= 500) request.log.error({ err }, 'request failed')
+    // Every "too many" answer says when to come back.
+    const retryAfter = appError.details?.retryAfterSeconds
+    if (appError.status === 429 && reply.getHeader('retry-after') === undefined) void reply.header('retry-after', String(typeof retryAfter === 'number' ? retryAfter : 1))
     void reply.code(appError.status).type('application/json; charset=utf-8').send(appError.toJSON())
   })
   app.setNotFoundHandler((request, reply) => {

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { Ajv } from 'ajv'
 import { AppError } from '../errors/index.js'
-import { DEFAULT_MAX_PIXELS } from '../imaging/limits.js'
+import { DEFAULT_MAX_FILE_PIXELS, DEFAULT_MAX_PIXELS } from '../imaging/limits.js'
 
 export interface Config {
   dataDir: string
@@ -17,6 +17,14 @@ export interface Config {
   ocrWorkers: number
   maxUploadBytes: number
   maxPixels: number
+  /** Pixels of all pages of one file together (issue 15): a small file of many huge pages is refused before decoding. */
+  maxFilePixels: number
+  /** HTTP uploads (`POST /api/v1/pages`) taken at once; one more is answered 429 with Retry-After before its body is read. */
+  maxConcurrentUploads: number
+  /** Mark the session cookie `Secure` (set it when the node is served behind TLS, e.g. a reverse proxy). */
+  secureCookie: boolean
+  /** A session ends this many hours after sign-in, however active (the idle limit ends it sooner). */
+  sessionMaxHours: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   sessionIdleMinutes: number
   /** Retries of a failing pipeline job before it is left as failed. */
@@ -109,7 +117,7 @@ export interface WatchFolderConfig {
   stableMs: number
 }
 
-export { DEFAULT_MAX_PIXELS }
+export { DEFAULT_MAX_PIXELS, DEFAULT_MAX_FILE_PIXELS }
 
 export const DEFAULTS: Config = {
   dataDir: './data',
@@ -118,6 +126,10 @@ export const DEFAULTS: Config = {
   ocrWorkers: Math.max(1, availableParallelism()),
   maxUploadBytes: 100 * 1024 * 1024,
   maxPixels: DEFAULT_MAX_PIXELS,
+  maxFilePixels: DEFAULT_MAX_FILE_PIXELS,
+  maxConcurrentUploads: 4,
+  secureCookie: false,
+  sessionMaxHours: 12,
   logLevel: 'info',
   sessionIdleMinutes: 30,
   jobMaxAttempts: 5,
@@ -154,6 +166,10 @@ export const ENV_NAMES: Record<string, keyof Config> = {
   SOHOA_OCR_WORKERS: 'ocrWorkers',
   SOHOA_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   SOHOA_MAX_PIXELS: 'maxPixels',
+  SOHOA_MAX_FILE_PIXELS: 'maxFilePixels',
+  SOHOA_MAX_CONCURRENT_UPLOADS: 'maxConcurrentUploads',
+  SOHOA_SECURE_COOKIE: 'secureCookie',
+  SOHOA_SESSION_MAX_HOURS: 'sessionMaxHours',
   SOHOA_LOG_LEVEL: 'logLevel',
   SOHOA_SESSION_IDLE_MINUTES: 'sessionIdleMinutes',
   SOHOA_JOB_MAX_ATTEMPTS: 'jobMaxAttempts',
@@ -233,7 +249,7 @@ function parseSyncSchedule (value: string): unknown {
 const schema = {
   type: 'object',
   additionalProperties: false,
-  required: ['dataDir', 'host', 'port', 'ocrWorkers', 'maxUploadBytes', 'maxPixels', 'logLevel', 'sessionIdleMinutes', 'jobMaxAttempts', 'sanedHosts', 'sanedTimeoutMs', 'ftp', 'watchFolders', 'unit', 'signing', 'fixitySchedule', 'validitySchedule', 'unitPriceVnd', 'role', 'p2pListen', 'province', 'syncSchedule', 'syncBandwidth'],
+  required: ['dataDir', 'host', 'port', 'ocrWorkers', 'maxUploadBytes', 'maxPixels', 'maxFilePixels', 'maxConcurrentUploads', 'secureCookie', 'sessionMaxHours', 'logLevel', 'sessionIdleMinutes', 'jobMaxAttempts', 'sanedHosts', 'sanedTimeoutMs', 'ftp', 'watchFolders', 'unit', 'signing', 'fixitySchedule', 'validitySchedule', 'unitPriceVnd', 'role', 'p2pListen', 'province', 'syncSchedule', 'syncBandwidth'],
   properties: {
     dataDir: { type: 'string', minLength: 1 },
     host: { type: 'string', minLength: 1 },
@@ -242,6 +258,10 @@ const schema = {
     ocrWorkers: { type: 'integer', minimum: 1, maximum: 64 },
     maxUploadBytes: { type: 'integer', minimum: 1024 },
     maxPixels: { type: 'integer', minimum: 1_000_000, maximum: 2_000_000_000 },
+    maxFilePixels: { type: 'integer', minimum: 1_000_000, maximum: 100_000_000_000 },
+    maxConcurrentUploads: { type: 'integer', minimum: 1, maximum: 256 },
+    secureCookie: { type: 'boolean' },
+    sessionMaxHours: { type: 'integer', minimum: 1, maximum: 24 * 30 },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     sessionIdleMinutes: { type: 'integer', minimum: 1, maximum: 24 * 60 },
     jobMaxAttempts: { type: 'integer', minimum: 1, maximum: 100 },

@@ -46,6 +46,8 @@ export const CATALOGUE = {
   IMAGE_UNDECODABLE: { status: 422, vi: 'Không đọc được ảnh: tệp hỏng hoặc không phải ảnh', en: 'The image cannot be decoded: the file is damaged or not an image' },
   IMAGE_TRUNCATED: { status: 422, vi: 'Ảnh bị cắt cụt (tệp chưa được gửi hết)', en: 'The image is truncated (the file was not sent whole)' },
   IMAGE_TOO_MANY_PIXELS: { status: 422, vi: 'Ảnh có quá nhiều điểm ảnh', en: 'The image has more pixels than allowed' },
+  FILE_TOO_MANY_PIXELS: { status: 422, vi: 'Tổng số điểm ảnh của các trang trong tệp vượt giới hạn: hãy chia tệp thành nhiều lần gửi', en: 'The pages of this file have more pixels together than allowed: send it in several parts' },
+  UPLOADS_BUSY: { status: 429, vi: 'Đang nhận quá nhiều tệp cùng lúc, vui lòng gửi lại sau ít giây', en: 'Too many uploads at once, send again in a few seconds' },
   PDF_ENCRYPTED: { status: 422, vi: 'Tệp PDF được mã hóa hoặc đặt mật khẩu: hãy tắt mã hóa PDF trên máy photocopy rồi quét lại', en: 'The PDF is encrypted or password-protected: turn off PDF encryption on the copier and scan again' },
   PDF_TRUNCATED: { status: 422, vi: 'Tệp PDF bị cắt cụt (tệp chưa được gửi hết)', en: 'The PDF is truncated (the file was not sent whole)' },
   PDF_UNREADABLE: { status: 422, vi: 'Không đọc được tệp PDF: tệp hỏng hoặc cấu trúc không hợp lệ', en: 'The PDF cannot be read: the file is damaged or its structure is not valid' },

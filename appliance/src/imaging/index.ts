@@ -13,14 +13,14 @@ import { stopAnalysisThread } from './analysis-thread.js'
 import { stopPdfThread } from './pdf-thread.js'
 
 export { inspectImage, type InspectOptions } from './inspect.js'
-export { splitPages } from './split.js'
+export { masterPages, splitPages } from './split.js'
 export { isPdf } from './sniff.js'
 export { MAX_PDF_PAGES, PdfDocument, openPdf, readPdfPages, type PdfOptions, type PdfPage } from './pdf.js'
 export { preparePage, type PrepareOptions } from './prepare.js'
 export { estimateSkew, type SkewEstimate, type SkewOptions } from './skew.js'
 export { analyseBlank, decodeSmallGrey, measureBlank, SMALL_GREY_DPI, type BlankMeasure, type SmallGrey, type SmallGreyOptions } from './blank.js'
 export { configureImaging, type ImagingSettings } from './setup.js'
-export { DEFAULT_MAX_PIXELS, OCR_TARGET_DPI, THUMBNAIL_WIDTH } from './limits.js'
+export { DEFAULT_MAX_FILE_PIXELS, DEFAULT_MAX_PIXELS, OCR_TARGET_DPI, THUMBNAIL_WIDTH } from './limits.js'
 export type { ImageFormat, ImageInfo, PageInfo, Prepared } from './types.js'
 
 /** Stops the imaging threads (page analysis, PDF) at shutdown; the next use would start them again. */

@@ -7,7 +7,7 @@
 import sharp, { type Metadata } from 'sharp'
 import { AppError } from '../errors/index.js'
 import { parseJpeg } from './jpeg.js'
-import { checkMaxPixels } from './limits.js'
+import { checkFilePixels, checkMaxPixels } from './limits.js'
 import { parsePng } from './png.js'
 import { fromSharpError } from './sharp-errors.js'
 import { MIME, sniffFormat } from './sniff.js'
@@ -17,6 +17,8 @@ import type { ImageInfo, PageInfo } from './types.js'
 export interface InspectOptions {
   /** Largest width x height accepted on any page (see DEFAULT_MAX_PIXELS). */
   maxPixels: number
+  /** Pixels of all pages together (see DEFAULT_MAX_FILE_PIXELS); unset: no total budget. */
+  maxFilePixels?: number
 }
 
 export async function inspectImage (bytes: Buffer, opts: InspectOptions): Promise<ImageInfo> {
@@ -29,6 +31,7 @@ export async function inspectImage (bytes: Buffer, opts: InspectOptions): Promis
   if (format === 'jpeg') pages = [parseJpeg(bytes, opts.maxPixels)]
   else if (format === 'png') pages = [parsePng(bytes, opts.maxPixels)]
   else pages = parseTiff(bytes, opts.maxPixels)
+  checkFilePixels(pages, opts.maxFilePixels)
 
   // Second opinion from the decoder that will do the work (header only; it applies the same pixel limit).
   let meta: Metadata

@@ -9,6 +9,13 @@ import { AppError } from '../errors/index.js'
  */
 export const DEFAULT_MAX_PIXELS = 200_000_000
 
+/**
+ * Pixels of all pages of one file together. The page limit alone lets a few-MB TIFF of 2,000 blank 200 MP pages
+ * (or a 1,000-page PDF) make the intake decode and encode for hours. 2 GP is ~230 A4 colour pages at 300 dpi
+ * (8.7 MP each) or a 100-sheet duplex stack with room to spare; a larger job is split by the operator.
+ */
+export const DEFAULT_MAX_FILE_PIXELS = 2_000_000_000
+
 /** Thumbnail width in pixels: enough for a page list and a review screen's strip. */
 export const THUMBNAIL_WIDTH = 300
 
@@ -47,4 +54,11 @@ export function checkPixels (width: number, height: number, maxPixels: number, p
   if (width * height > maxPixels) {
     throw new AppError('IMAGE_TOO_MANY_PIXELS', { width, height, maxPixels, ...(page !== undefined ? { page } : {}) })
   }
+}
+
+/** The total pixel budget of one file (all its pages); refused from the headers or the PDF's plan, before decoding. */
+export function checkFilePixels (pages: ReadonlyArray<{ width: number, height: number }>, maxFilePixels: number | undefined): void {
+  if (maxFilePixels === undefined) return
+  const total = pages.reduce((sum, p) => sum + p.width * p.height, 0)
+  if (total > maxFilePixels) throw new AppError('FILE_TOO_MANY_PIXELS', { pages: pages.length, totalPixels: total, maxFilePixels })
 }

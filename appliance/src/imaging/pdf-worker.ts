@@ -22,6 +22,8 @@ export interface OpenResult {
   pages: number
   /** How many pages each method will make. */
   methods: { jpeg: number, decoded: number, rendered: number }
+  /** Each page's pixels as planned (the image's, or the render's at the scan resolution): the file's total budget. */
+  sizes: Array<{ width: number, height: number }>
 }
 
 export type PageMethod = 'jpeg' | 'decoded' | 'rendered'
@@ -52,7 +54,7 @@ async function handle (req: PdfRequest): Promise<OpenResult | PageResult | null>
     const id = nextDoc++
     docs.set(id, { bytes: req.bytes, maxPixels: req.maxPixels, doc, plan })
     const count = (kind: string): number => plan.pages.filter(p => p.kind === kind).length
-    return { doc: id, sha256: sha256Of(req.bytes), pages: plan.pages.length, methods: { jpeg: count('jpeg'), decoded: count('decode'), rendered: count('render') } }
+    return { doc: id, sha256: sha256Of(req.bytes), pages: plan.pages.length, methods: { jpeg: count('jpeg'), decoded: count('decode'), rendered: count('render') }, sizes: plan.pages.map(p => ({ width: p.width, height: p.height })) }
   }
   const open = docs.get(req.doc)
   if (req.op === 'close') {

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import sharp from 'sharp'
 import { AppError } from '../errors/index.js'
-import { checkMaxPixels } from './limits.js'
+import { checkFilePixels, checkMaxPixels } from './limits.js'
 import { withoutChunks } from './png.js'
 import { ensureConfigured } from './setup.js'
 import { isPdf } from './sniff.js'
@@ -37,6 +37,8 @@ export interface PdfOptions {
   /** Largest width x height of any image in the file, and of any rendered page. */
   maxPixels: number
   maxPages?: number
+  /** Pixels of all pages together, as planned (see DEFAULT_MAX_FILE_PIXELS); unset: no total budget. */
+  maxFilePixels?: number
 }
 
 export interface PdfPage {
@@ -91,7 +93,14 @@ export async function openPdf (bytes: Buffer, opts: PdfOptions): Promise<PdfDocu
   const tail = bytes.subarray(Math.max(0, bytes.length - TRAILER_WINDOW)).toString('latin1')
   if (!tail.includes('%%EOF')) throw new AppError('PDF_TRUNCATED')
   const opened = await openInThread(bytes, opts.maxPixels, opts.maxPages ?? MAX_PDF_PAGES)
-  return new PdfDocument(opened.doc, opened.sha256, opened.pages, opened.methods)
+  const doc = new PdfDocument(opened.doc, opened.sha256, opened.pages, opened.methods)
+  try {
+    checkFilePixels(opened.sizes, opts.maxFilePixels)
+  } catch (err) {
+    await doc.close()
+    throw err
+  }
+  return doc
 }
 
 /** Every page of a PDF at once (for callers that want an array; intake streams them). */

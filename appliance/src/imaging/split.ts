@@ -12,13 +12,25 @@ import { ensureConfigured } from './setup.js'
 import type { ImageInfo } from './types.js'
 
 export async function splitPages (bytes: Buffer, info: ImageInfo): Promise<Buffer[]> {
-  if (info.format !== 'tiff' || info.pages <= 1) return [bytes]
+  const out: Buffer[] = []
+  for await (const master of masterPages(bytes, info)) out.push(master)
+  return out
+}
+
+/**
+ * The masters one at a time, each made when the caller asks for it: the intake writes a page to the file store
+ * before the next is decoded, so a 300-page TIFF never holds 300 PNGs in memory (issue 15, item 11).
+ */
+export async function * masterPages (bytes: Buffer, info: ImageInfo): AsyncGenerator<Buffer> {
+  if (info.format !== 'tiff' || info.pages <= 1) {
+    yield bytes
+    return
+  }
   ensureConfigured()
   const pages = info.pagesInfo ?? []
-  const out: Buffer[] = []
-  // One page at a time: a 300-page TIFF must not hold 300 decoded pages in memory.
   for (let page = 0; page < info.pages; page++) {
     const dims = pages[page] ?? info
+    let master: Buffer
     try {
       // The headers were checked by inspectImage; the limit is this page's own size, so nothing larger gets through.
       const input = sharp(bytes, { page, limitInputPixels: dims.width * dims.height, failOn: 'error', autoOrient: true })
@@ -28,12 +40,11 @@ export async function splitPages (bytes: Buffer, info: ImageInfo): Promise<Buffe
       const deep = meta.depth === 'ushort'
       let pipeline = input.keepIccProfile().toColourspace(grey ? (deep ? 'grey16' : 'b-w') : (deep ? 'rgb16' : 'srgb'))
       pipeline = pipeline.png({ compressionLevel: 6 })
-      if (dims.dpi !== null) out.push(await pipeline.withDensity(dims.dpi).toBuffer())
       // libvips writes 1 px/mm when it has no resolution; a page that had none must not gain one.
-      else out.push(withoutChunks(await pipeline.toBuffer(), ['pHYs']))
+      master = dims.dpi !== null ? await pipeline.withDensity(dims.dpi).toBuffer() : withoutChunks(await pipeline.toBuffer(), ['pHYs'])
     } catch (err) {
       throw fromSharpError(err, 'tiff')
     }
+    yield master
   }
-  return out
 }

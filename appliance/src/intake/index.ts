@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino'
 import { AppError } from '../errors/index.js'
-import { inspectImage, isPdf, openPdf, splitPages, type ImageInfo, type PdfDocument } from '../imaging/index.js'
+import { inspectImage, isPdf, masterPages, openPdf, type ImageInfo, type PdfDocument } from '../imaging/index.js'
 import { FileStore, newId, type Batch, type IntakeReceipt, type Job, type Page, type RecordEntry, type Store } from '../store/index.js'
 
 export type IntakeSource = Batch['source']
@@ -51,6 +51,10 @@ export interface IntakeResult extends IntakeReceipt {
 export interface IntakeOptions {
   store: Store
   maxPixels: number
+  /** Pixels of all pages of one file together (unset: no total budget). */
+  maxFilePixels?: number
+  /** HTTP uploads taken at once (see `tryUploadSlot`); default 4. */
+  maxConcurrentUploads?: number
   log: Logger
   /** Called after a commit, so the pipeline picks the new jobs up at once. */
   onAccepted?: (receipt: IntakeReceipt) => void
@@ -68,6 +72,7 @@ const ACCEPTED_TYPES = new Set(['image/jpeg', 'image/png', 'image/tiff', 'applic
 
 export class Intake {
   private readonly store: Store
+  private uploads = 0
   constructor (private readonly opts: IntakeOptions) {
     this.store = opts.store
   }
@@ -127,9 +132,10 @@ export class Intake {
     if (req.bytes.length === 0) throw new AppError('EMPTY_BODY')
     const t0 = performance.now()
     // A PDF is checked and planned whole here (on the PDF thread); an image by its headers.
-    const pdf = isPdf(req.bytes) ? await openPdf(req.bytes, { maxPixels: this.opts.maxPixels }) : undefined
+    const limits = { maxPixels: this.opts.maxPixels, ...(this.opts.maxFilePixels !== undefined ? { maxFilePixels: this.opts.maxFilePixels } : {}) }
+    const pdf = isPdf(req.bytes) ? await openPdf(req.bytes, limits) : undefined
     try {
-      const info = pdf ? undefined : await inspectImage(req.bytes, { maxPixels: this.opts.maxPixels })
+      const info = pdf ? undefined : await inspectImage(req.bytes, limits)
       const sha256 = pdf?.sha256 ?? knownSha256 ?? FileStore.hash(req.bytes)
       const timings: Record<string, number> = { check: performance.now() - t0 }
 
@@ -150,16 +156,32 @@ export class Intake {
     }
   }
 
-  /** Each page of a multi-page TIFF as a PNG master; any other image is its own master. */
+  /** Each page of a multi-page TIFF as a PNG master, written before the next is made; any other image is its own master. */
   private async storeImagePages (bytes: Buffer, sha256: string, info: ImageInfo): Promise<StoredPage[]> {
-    const masters = await splitPages(bytes, info)
     const stored: StoredPage[] = []
-    for (const [index, master] of masters.entries()) {
+    let index = 0
+    for await (const master of masterPages(bytes, info)) {
       const dims = info.pagesInfo?.[index] ?? info
       const file = master === bytes ? await this.store.files.put(bytes, sha256) : await this.store.files.put(master)
-      stored.push({ ...file, mime: masters.length > 1 ? 'image/png' : info.mime, width: dims.width, height: dims.height, dpi: dims.dpi ?? null })
+      stored.push({ ...file, mime: info.pages > 1 ? 'image/png' : info.mime, width: dims.width, height: dims.height, dpi: dims.dpi ?? null })
+      index++
     }
     return stored
+  }
+
+  /**
+   * A slot for one HTTP upload, or null when `maxConcurrentUploads` are being taken: the route answers 429 then,
+   * before reading the body, so a burst of uploads cannot hold bodies, decoders and fsyncs without bound.
+   */
+  tryUploadSlot (): (() => void) | null {
+    if (this.uploads >= (this.opts.maxConcurrentUploads ?? 4)) return null
+    this.uploads++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.uploads--
+    }
   }
 
   /**

@@ -24,6 +24,7 @@ interface PagesQuery { unit: string, batch?: string, filename?: string }
  */
 export default async function pagesRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const bodyLimit = services.config.maxUploadBytes
+  const uploadSlots = new WeakMap<object, { release: () => void, working: boolean }>()
   // Image and PDF bodies arrive whole in memory (limit-checked while streaming) before the cheap checks run.
   app.addContentTypeParser(['image/jpeg', 'image/png', 'image/tiff', 'application/pdf', 'application/octet-stream'], async (_req: unknown, payload: Readable) => await readBoundedBody(payload, bodyLimit))
 
@@ -38,6 +39,16 @@ export default async function pagesRoutes (app: FastifyInstance, { services }: {
       headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 200 } } },
       response: { 200: receipt, 201: receipt }
     },
+    // A slot before the body is read (onRequest runs before parsing), given back when the intake is done: a client
+    // that goes away while its file is being stored does not free the slot before the work ends.
+    onRequest: async (request) => {
+      const release = services.intake.tryUploadSlot()
+      if (!release) throw new AppError('UPLOADS_BUSY', { retryAfterSeconds: 2 })
+      uploadSlots.set(request, { release, working: false })
+    },
+    preHandler: async (request) => { const slot = uploadSlots.get(request); if (slot) slot.working = true },
+    onResponse: async (request) => { uploadSlots.get(request)?.release() },
+    onRequestAbort: async (request) => { const slot = uploadSlots.get(request); if (slot && !slot.working) slot.release() },
     preValidation: async (request) => {
       if (!Intake.acceptsContentType(request.headers['content-type'])) throw new AppError('UNSUPPORTED_MEDIA_TYPE')
     }
@@ -52,7 +63,7 @@ export default async function pagesRoutes (app: FastifyInstance, { services }: {
       source: 'api',
       idempotencyKey: request.headers['idempotency-key'] as string | undefined,
       principal: principalKey(request.principal)
-    })
+    }).finally(() => uploadSlots.get(request)?.release())
     if (result.created) services.metrics?.pagesReceived.inc({ source: 'api' }, result.pages.length)
     const { created, timings, ...answer } = result
     if (timings) void reply.header('server-timing', Object.entries(timings).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(', '))
