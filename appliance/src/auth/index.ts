@@ -19,6 +19,8 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 export interface AuthOptions {
   sessionIdleMinutes: number
+  /** Absolute lifetime of a session from its sign-in, however active (a stolen cookie does not live for ever). */
+  sessionMaxHours?: number
 }
 
 export class Auth {
@@ -80,7 +82,9 @@ export class Auth {
     const session = await this.store.getSession(hash)
     if (!session) return null
     const idleMs = this.opts.sessionIdleMinutes * 60_000
-    if (Date.now() - session.lastSeen > idleMs) {
+    const maxMs = (this.opts.sessionMaxHours ?? 12) * 3600_000
+    const age = Date.now() - Date.parse(session.createdAt)
+    if (Date.now() - session.lastSeen > idleMs || !(age <= maxMs)) {
       await this.store.tx().delSession(hash).commit()
       return null
     }

@@ -5,7 +5,7 @@
  * request, with its creation date, so bytes and size differ between runs): a re-run resumes without downloading.
  */
 import { mkdir, open } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import type { Command } from 'commander'
 import type { Config } from '../config/index.js'
 import { createLogger } from '../log/index.js'
@@ -46,6 +46,18 @@ async function isCompleteZip (file: string): Promise<boolean> {
   }
 }
 
+/**
+ * `<dir>/<unit>/<archiveId>.zip`, or null when a name from the node would leave `dir` (a unit code `..`, a slash,
+ * a NUL): names come from the records, and a province's catalogue or a replica could carry anything (issue 15).
+ */
+export function packagePath (dir: string, unit: string, archiveId: string): string | null {
+  const segment = (s: unknown): boolean => typeof s === 'string' && /^[0-9A-Za-z._-]{1,100}$/.test(s) && !/^\.+$/.test(s)
+  if (!segment(unit) || !segment(archiveId)) return null
+  const root = resolve(dir)
+  const file = resolve(root, unit, `${archiveId}.zip`)
+  return file.startsWith(root + sep) ? file : null
+}
+
 export async function exportPackages (client: ApiClient, dir: string, opts: { unit?: string, onProgress?: (n: number) => void } = {}): Promise<ExportSummary> {
   await mkdir(dir, { recursive: true })
   const summary: ExportSummary = { exported: 0, kept: 0, failed: [] }
@@ -55,14 +67,18 @@ export async function exportPackages (client: ApiClient, dir: string, opts: { un
     const page: { status: number, body: any } = await client.request('GET', `/api/v1/records?${q.toString()}`)
     if (page.status !== 200) throw new Error(page.body?.message ?? `HTTP ${page.status}`)
     for (const r of page.body.records as Array<{ id: string, archiveId: string, unit: string }>) {
-      const file = join(dir, r.unit, `${r.archiveId}.zip`)
+      const file = packagePath(dir, r.unit, r.archiveId)
+      if (file === null) {
+        summary.failed.push({ recordId: r.id, reason: 'unit code or archive id is not a safe file name / mã đơn vị hoặc mã lưu trữ không phải tên tệp an toàn' })
+        continue
+      }
       if (await isCompleteZip(file)) { summary.kept++; continue }
       const answer = await client.request('GET', `/api/v1/records/${r.id}/package.zip`, { raw: true })
       if (answer.status !== 200 || !Buffer.isBuffer(answer.body)) {
         summary.failed.push({ recordId: r.id, reason: answer.body?.message ?? `HTTP ${answer.status}` })
         continue
       }
-      await mkdir(join(dir, r.unit), { recursive: true })
+      await mkdir(join(resolve(dir), r.unit), { recursive: true })
       await writeFileAtomic(file, answer.body, { mode: 0o644 })
       summary.exported++
       opts.onProgress?.(summary.exported + summary.kept)

@@ -218,6 +218,7 @@ const FTP_ENV: Record<string, keyof FtpConfig> = {
 function parseEnvValue (key: keyof Config, value: string): unknown {
   if (key === 'sanedHosts' || key === 'p2pListen' || key === 'province') return value.split(',').map(s => s.trim()).filter(Boolean)
   if (key === 'syncSchedule') return parseSyncSchedule(value)
+  if (key === 'secureCookie') return /^(1|true|yes|on)$/i.test(value.trim()) ? true : /^(0|false|no|off|)$/i.test(value.trim()) ? false : value
   if (key === 'outboxTargets') return parseOutboxTargets(value)
   if (key === 'watchFolders') {
     return value.split(',').map(s => s.trim()).filter(Boolean).map(entry => {

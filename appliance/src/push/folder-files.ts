@@ -1,7 +1,9 @@
 // File-level rules of a watched folder: which names are never taken, and how a file is set aside into done/ or
 // failed/ without ever overwriting or deleting anything.
-import { lstat, mkdir, rename, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { lstat, mkdir, open, rename } from 'node:fs/promises'
 import { extname, join } from 'node:path'
+import { AppError } from '../errors/index.js'
 
 export const DONE_DIR = 'done'
 export const FAILED_DIR = 'failed'
@@ -24,11 +26,48 @@ export function isIgnoredName (name: string): boolean {
  */
 export async function setAside (folder: string, sub: string, name: string, reason?: string): Promise<string> {
   const dir = join(folder, sub)
-  await mkdir(dir, { recursive: true })
+  await realDirectory(dir)
   const target = await freeName(dir, name, reason !== undefined)
-  if (reason !== undefined) await writeFile(join(dir, `${target}.reason.txt`), reason, 'utf8')
+  if (reason !== undefined) await createNoFollow(join(dir, `${target}.reason.txt`), reason)
   await rename(join(folder, name), join(dir, target))
   return target
+}
+
+/**
+ * `done/` or `failed/` as a real folder inside the watched one, made if missing. Anyone who can write to the share
+ * could put a symlink there instead (to /etc, to the data directory): then nothing is moved or written (issue 15).
+ */
+async function realDirectory (dir: string): Promise<void> {
+  await mkdir(dir).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'EEXIST') throw err })
+  const stat = await lstat(dir)
+  if (!stat.isDirectory()) throw new AppError('STORAGE_FAILED', { reason: 'not a real folder (a symlink?)', folder: dir.split(/[\\/]/).pop() })
+}
+
+/** Creates a new file and never follows a link: a name already there (a planted symlink too) is an error. */
+async function createNoFollow (path: string, text: string): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
+  try {
+    await handle.writeFile(text, 'utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Reads a watched file without following a symlink, and checks what was read is the regular file seen: a file
+ * swapped for a link between the listing and the read (to /etc/shadow, to another unit's folder) is never taken.
+ * Returns the bytes and the stat of the open file.
+ */
+export async function readNoFollow (path: string): Promise<{ bytes: Buffer, size: number, mtimeMs: number }> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  try {
+    const stat = await handle.stat()
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' })
+    const bytes = await handle.readFile()
+    return { bytes, size: stat.size, mtimeMs: stat.mtimeMs }
+  } finally {
+    await handle.close()
+  }
 }
 
 async function freeName (dir: string, name: string, withReason: boolean): Promise<string> {

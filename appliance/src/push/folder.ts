@@ -1,12 +1,12 @@
 // A watched folder (scan-to-SMB into a Samba share, or any mount): listed by polling, because inotify sees nothing
 // on SMB or NFS mounts. A file is taken once its size and mtime stayed the same for `stableMs`; what intake keeps
 // moves to done/, what it refuses to failed/ with a reason file; a file intake did not answer for stays put.
-import { lstat, readdir, readFile } from 'node:fs/promises'
+import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { WatchFolderConfig } from '../config/index.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../log/index.js'
-import { DONE_DIR, FAILED_DIR, isIgnoredName, setAside } from './folder-files.js'
+import { DONE_DIR, FAILED_DIR, isIgnoredName, readNoFollow, setAside } from './folder-files.js'
 import { asAppError, errorCode, isFileFault, reasonText, type IntakeDoor } from './outcome.js'
 
 export interface FolderWatcherOptions {
@@ -115,15 +115,18 @@ export class FolderWatcher {
     }
     let bytes: Buffer
     try {
-      bytes = await readFile(file)
-      const after = await lstat(file)
-      if (after.size !== seen.size || after.mtimeMs !== seen.mtimeMs || bytes.length !== seen.size) {
+      // Never through a symlink: the file may have been swapped for one since it was listed.
+      const read = await readNoFollow(file)
+      bytes = read.bytes
+      if (read.size !== seen.size || read.mtimeMs !== seen.mtimeMs || bytes.length !== seen.size) {
         this.seen.delete(name) // still being written after all: observe it again from scratch
         return
       }
     } catch (err) {
       this.seen.delete(name)
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.log.warn({ unit, code: errorCode(err) }, 'watched file unreadable')
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ELOOP' || code === 'ENOTREG') this.opts.log.warn({ unit }, 'watched file swapped for a link or special file: left alone')
+      else if (code !== 'ENOENT') this.opts.log.warn({ unit, code: errorCode(err) }, 'watched file unreadable')
       return
     }
 

@@ -7,6 +7,7 @@ import { FtpSrv, type FtpConnection } from 'ftp-srv'
 import type { FtpConfig } from '../config/index.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../log/index.js'
+import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleLimits } from '../auth/throttle.js'
 import { FtpAccounts } from './accounts.js'
 import { DropBoxFs } from './dropbox-fs.js'
 import { asAppError, errorCode, ftpReplyCode, type IntakeDoor } from './outcome.js'
@@ -41,6 +42,12 @@ export interface FtpDropBoxOptions {
   loginFailureDelayMs?: number
   /** Sessions at once; each may hold up to `maxUploadBytes` in memory. */
   maxConnections?: number
+  /**
+   * Wrong passwords allowed per address and account name, and per address, in a window (default: the web sign-in's
+   * 10 / 50 in 15 min). Past it that address is refused (530) without a password check until the window moves on:
+   * the delay alone still let parallel connections guess about 16 times a second (issue 15).
+   */
+  loginThrottle?: ThrottleLimits
 }
 
 export interface FtpStats {
@@ -50,11 +57,14 @@ export interface FtpStats {
   refused: number
   interrupted: number
   loginFailures: number
+  /** Passwords actually checked (a try refused by the throttle is not). */
+  passwordChecks: number
 }
 
 export class FtpDropBox {
-  readonly stats: FtpStats = { sessions: 0, accepted: 0, duplicates: 0, refused: 0, interrupted: 0, loginFailures: 0 }
+  readonly stats: FtpStats = { sessions: 0, accepted: 0, duplicates: 0, refused: 0, interrupted: 0, loginFailures: 0, passwordChecks: 0 }
   private readonly accounts: FtpAccounts
+  private readonly throttle: LoginThrottle
   private readonly sessions = new Map<string, DropBoxFs>()
   private readonly inflight = new Set<Promise<unknown>>()
   private server?: FtpSrv
@@ -65,6 +75,7 @@ export class FtpDropBox {
     const { pasvMin, pasvMax } = opts.config
     if (pasvMin > pasvMax) throw new AppError('CONFIG_INVALID', { problems: [`ftp.pasvMin (${pasvMin}) is above ftp.pasvMax (${pasvMax})`] })
     this.accounts = new FtpAccounts(opts.config.accounts)
+    this.throttle = new LoginThrottle(opts.loginThrottle ?? DEFAULT_THROTTLE)
   }
 
   /** The port the control connection listens on (useful with port 0); 0 before listen. */
@@ -155,14 +166,26 @@ export class FtpDropBox {
 
   private async login (connection: FtpConnection, username: string, password: string): Promise<DropBoxFs> {
     if (this.closing) throw new AppError('SHUTTING_DOWN')
+    const socket = (connection as unknown as { commandSocket: Socket }).commandSocket
+    const address = socket.remoteAddress ?? 'unknown'
+    const name = String(username ?? '').toLowerCase()
+    try {
+      // Counted before the password is checked: parallel connections cannot all pass while the first are hashing.
+      this.throttle.admit(address, name)
+    } catch (err) {
+      this.stats.loginFailures++
+      this.opts.log.warn({ session: connection.id }, 'ftp login refused: too many wrong passwords from this address')
+      throw err
+    }
+    this.stats.passwordChecks++
     const account = await this.accounts.verify(username, password)
+    if (account) this.throttle.succeeded(address, name)
     if (!account) {
       this.stats.loginFailures++
       this.opts.log.warn({ session: connection.id }, 'ftp login refused')
       await delay(this.opts.loginFailureDelayMs ?? 1000)
       throw new AppError('LOGIN_FAILED') // ftp-srv answers 530 with its message
     }
-    const socket = (connection as unknown as { commandSocket: Socket }).commandSocket
     const fs = new DropBoxFs(connection, {
       maxBytes: this.opts.maxUploadBytes,
       dataIdleMs: this.opts.dataIdleMs ?? 30_000,

@@ -20,7 +20,8 @@ export interface CatalogueSnapshot {
   targets: Target[]
 }
 
-export const UNIT_CODE = '^[0-9A-Za-z.]{1,35}$'
+// Never dots alone: a code is also a folder name (`sohoa export`), and `..` would leave the folder.
+export const UNIT_CODE = '^(?!\\.+$)[0-9A-Za-z.]{1,35}$'
 /** QĐ 20/2020/QĐ-TTg padded form `V1V2V3.Z1Z2.Y1Y2.MX1X2`, e.g. `000.00.00.H21` (standards.md §4). */
 export const AGENCY_CODE = '^[0-9A-Z]{3}\\.[0-9A-Z]{2}\\.[0-9A-Z]{2}\\.[0-9A-Z]{3}$'
 export const DAY = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'

@@ -4,6 +4,7 @@ import { AppError } from '../../errors/index.js'
 import type { BatchView } from '../../records/index.js'
 import type { BatchEvent, StampedEvent } from '../../scanner/index.js'
 import type { Services } from '../types.js'
+import { principalKey } from '../../auth/index.js'
 
 const batchParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^b_[0-9a-z]{23}$' } } } as const
 
@@ -70,9 +71,17 @@ class EndWatch {
  *   that reconnects having seen everything gets 204, which tells EventSource to stop reconnecting.
  * - A comment line every 15 s keeps proxies open.
  */
+/**
+ * Open event streams per caller (user, token, the local socket) at most (issue 15): each holds a socket, a
+ * subscription and a chain of writes, so one account or token cannot open them without bound. The web admin opens
+ * one per batch page in view; a few tabs fit.
+ */
+export const MAX_STREAMS_PER_PRINCIPAL = 8
+
 export default async function batchEventRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   await app.register(fastifySSE, { heartbeatInterval: 15_000 })
   const streams = new Set<{ close: () => void }>()
+  const perPrincipal = new Map<string, number>()
   // Open streams would hold app.close() until their clients leave.
   app.addHook('preClose', async () => { for (const stream of streams) stream.close() })
 
@@ -84,6 +93,17 @@ export default async function batchEventRoutes (app: FastifyInstance, { services
     const scanners = services.scanners
     if (scanners === undefined) throw new AppError('SCANNERS_DISABLED')
     const batchId = request.params.id
+    const who = principalKey(request.principal)
+    const open = perPrincipal.get(who) ?? 0
+    if (open >= MAX_STREAMS_PER_PRINCIPAL) throw new AppError('RATE_LIMITED', { retryAfterSeconds: 5, openStreams: open, maxStreams: MAX_STREAMS_PER_PRINCIPAL })
+    perPrincipal.set(who, open + 1)
+    let counted = true
+    const release = (): void => {
+      if (!counted) return
+      counted = false
+      const left = (perPrincipal.get(who) ?? 1) - 1
+      if (left <= 0) perPrincipal.delete(who); else perPrincipal.set(who, left)
+    }
     const sse = reply.sse
     const lastEventId = typeof sse.lastEventId === 'string' && sse.lastEventId !== '' ? sse.lastEventId : null
     const write = async (id: string, event: string, data: unknown): Promise<void> => {
@@ -97,10 +117,12 @@ export default async function batchEventRoutes (app: FastifyInstance, { services
     const early: Array<Pick<StampedEvent, 'id' | 'event'>> = []
     let live = false
     let tail: Promise<void> = Promise.resolve()
-    const unsubscribe = scanners.events.subscribe(batchId, (event, id) => {
+    const unsubscribeEvents = scanners.events.subscribe(batchId, (event, id) => {
       if (!live) { early.push({ id, event }); return }
       tail = tail.then(async () => { await send({ id, event }); watch.event(event) })
     })
+    // Every way out of the stream ends its subscription and gives its place back.
+    const unsubscribe = (): void => { unsubscribeEvents(); release() }
     const missed = lastEventId !== null ? scanners.events.since(batchId, lastEventId) : null
     const cursor = scanners.events.cursor()
     let view: BatchView

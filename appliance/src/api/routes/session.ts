@@ -10,7 +10,9 @@ const userSchema = {
 } as const
 
 export default async function sessionRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const secureCookie = process.env.SOHOA_SECURE_COOKIE === '1'
+  // Behind TLS (SOHOA_SECURE_COOKIE) the browser must never send the cookie over plain HTTP.
+  const secureCookie = services.config.secureCookie
+  const maxAge = services.config.sessionMaxHours * 3600
   const throttle = new LoginThrottle()
 
   app.post<{ Body: { username: string, password: string } }>('/api/v1/session', {
@@ -40,7 +42,7 @@ export default async function sessionRoutes (app: FastifyInstance, { services }:
     }
     throttle.succeeded(request.ip, name)
     const { cookie, csrfToken, user } = session
-    void reply.setCookie(SESSION_COOKIE, cookie, { httpOnly: true, sameSite: 'strict', path: '/', secure: secureCookie })
+    void reply.setCookie(SESSION_COOKIE, cookie, { httpOnly: true, sameSite: 'strict', path: '/', secure: secureCookie, maxAge })
     return { user, csrfToken }
   })
 

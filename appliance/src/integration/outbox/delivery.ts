@@ -89,6 +89,32 @@ export function retryAfter (header: string | null, dateHeader: string | null = n
   return Math.max(0, at - (Number.isNaN(sent) ? now : sent))
 }
 
+/**
+ * Bytes of a target's answer read at most (issue 15): only its status and a small JSON `error_code` matter, so a
+ * receiver (or whatever answers at its address) that sends an endless or huge body cannot fill the node's memory.
+ * A longer answer is cut there and judged by its status and what was read.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024
+
+/** The answer's first `max` bytes as text; the rest is never read (the stream is cancelled). */
+async function boundedText (res: Response, max: number): Promise<string> {
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const parts: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read()
+      if (done) break
+      parts.push(value)
+      size += value.byteLength
+    }
+  } finally {
+    await reader.cancel().catch(() => {})
+  }
+  return Buffer.concat(parts).subarray(0, max).toString('utf8')
+}
+
 const clip = (s: string): string => s.length > MAX_ERROR ? `${s.slice(0, MAX_ERROR)}…` : s
 
 /** One POST; never throws (a failure is a result). `stop` aborts it when the node stops. */
@@ -109,7 +135,7 @@ export async function deliver (target: OutboxTarget, body: string, idempotencyKe
       signal,
       redirect: 'error'
     })
-    const text = await res.text()
+    const text = await boundedText(res, MAX_ANSWER_BYTES)
     if (res.status < 200 || res.status > 299) {
       const error = `HTTP ${res.status}`
       return { ok: false, status: res.status, error, logError: error, retryAfterMs: retryAfter(res.headers.get('retry-after'), res.headers.get('date')) }

@@ -15,6 +15,6 @@
  * gets the whole archive); a removed target's state stays, unused.
  */
 export { Outbox, outboxOptionsOf, type OutboxDeps, type OutboxTargetStatus, type DeadLetterFilter } from './outbox.js'
-export { resolveTargets, deliver, backoffDelay, answerProblem, type OutboxTarget, type DeliveryResult } from './delivery.js'
+export { resolveTargets, deliver, backoffDelay, answerProblem, MAX_ANSWER_BYTES, type OutboxTarget, type DeliveryResult } from './delivery.js'
 export { buildMessage, DELIVERED_TYPES, SERVICE, type NationalSyncMessage, type Dossier, type ResultDocument } from './message.js'
 export { deadLetterId, idempotencyKeyOf, type OutboxOptions } from './worker.js'

@@ -98,3 +98,9 @@ export const MAX_AUTH_FIELD_BYTES = 127
 export const MAX_ARRAY_LENGTH = 1 << 20
 export const MAX_STRING_BYTES = 1 << 20
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024
+/**
+ * Largest image frame taken from saned (issue 15): a 200 MP page (the intake's pixel limit) at 3 bytes a pixel. The
+ * frame's size comes from saned's parameters (lines × bytes per line) or from what it keeps sending; either beyond
+ * this is refused before it is allocated, so a hostile or broken saned cannot make the node allocate without bound.
+ */
+export const MAX_FRAME_BYTES = 600_000_000

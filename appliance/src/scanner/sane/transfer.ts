@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net'
 import { AppError } from '../../errors/index.js'
 import type { SaneParameters } from './codec.js'
-import { END_OF_FRAME, MAX_RECORD_BYTES, STATUS_EOF, type FrameFormat } from './constants.js'
+import { END_OF_FRAME, MAX_FRAME_BYTES, MAX_RECORD_BYTES, STATUS_EOF, type FrameFormat } from './constants.js'
 import { connectionLostError, protocolError, statusError, timeoutError } from './errors.js'
 import { openSocket, SocketReader, type ReadOptions } from './sockets.js'
 
@@ -26,6 +26,8 @@ export interface ReadFrameOptions {
   onProgress?: (progress: TransferProgress) => void
   /** True once the caller sent CANCEL: a data connection that then closes early is a cancellation. */
   cancelled: () => boolean
+  /** Largest frame accepted (default MAX_FRAME_BYTES). */
+  maxBytes?: number
 }
 
 /** Initial buffer when the size is unknown; it doubles as needed. */
@@ -49,7 +51,12 @@ export class DataStream {
   async readFrame (options: ReadFrameOptions): Promise<Buffer> {
     const { params } = options
     const expected = params.lines >= 0 ? params.lines * params.bytesPerLine : null
-    let buffer: Buffer = Buffer.allocUnsafe(expected ?? UNKNOWN_SIZE_START)
+    const maxBytes = options.maxBytes ?? MAX_FRAME_BYTES
+    if (expected !== null && !(expected <= maxBytes)) {
+      this.close()
+      throw protocolError('frame-too-large', { ...this.where, lines: params.lines, bytesPerLine: params.bytesPerLine, maxBytes })
+    }
+    let buffer: Buffer = Buffer.allocUnsafe(expected ?? Math.min(UNKNOWN_SIZE_START, maxBytes))
     let filled = 0
     const read: ReadOptions = {
       idleTimeoutMs: options.idleTimeoutMs,
@@ -71,9 +78,11 @@ export class DataStream {
           break
         }
         if (length > MAX_RECORD_BYTES) throw protocolError('record-too-large', { length })
+        // More than announced, or than any page can be: refused before the buffer grows.
+        if (filled + length > maxBytes) throw protocolError('frame-too-large', { ...this.where, bytesRead: filled, length, maxBytes })
         for (let left = length; left > 0;) {
           const chunk = await this.reader.readChunk(left, read)
-          if (filled + chunk.length > buffer.length) buffer = grow(buffer, filled + chunk.length)
+          if (filled + chunk.length > buffer.length) buffer = grow(buffer, filled + chunk.length, maxBytes)
           chunk.copy(buffer, filled)
           filled += chunk.length
           left -= chunk.length
@@ -96,8 +105,8 @@ export class DataStream {
   }
 }
 
-function grow (buffer: Buffer, needed: number): Buffer {
-  const bigger = Buffer.allocUnsafe(Math.max(needed, buffer.length * 2))
+function grow (buffer: Buffer, needed: number, max: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.min(max, Math.max(needed, buffer.length * 2)))
   buffer.copy(bigger)
   return bigger
 }
