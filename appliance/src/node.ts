@@ -68,7 +68,7 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     const units = new Units(store, { authority: config.role === 'province' })
     const seeded = await units.seed()
     if (seeded > 0) log.info({ units: seeded }, 'unit catalogue seeded')
-    const auth = new Auth(store, { sessionIdleMinutes: config.sessionIdleMinutes })
+    const auth = new Auth(store, { sessionIdleMinutes: config.sessionIdleMinutes, sessionMaxHours: config.sessionMaxHours })
     const admin = await auth.ensureAdmin(config.adminPassword)
     const records = new Records(store)
     const search = createSearchService(store.searchIndex)
@@ -93,7 +93,7 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       regrouped: (recordId) => { void readFields(recordId).then(() => reindexRecord(recordId), err => log.error({ err, recordId }, 'field extraction failed')) },
       approved: (recordId) => archive?.archiver?.enqueue(recordId)
     })
-    archive = await openArchive({ config, store, units, lifecycle, log: log.child({ module: 'archive' }), serving: mode === 'server', version: VERSION })
+    archive = await openArchive({ config, store, units, lifecycle, search, log: log.child({ module: 'archive' }), serving: mode === 'server', version: VERSION })
     cleanup.push(async () => await closeArchive(archive!))
     const segment = async (batchId: string): Promise<void> => {
       const result = await segmentIfComplete(store, batchId)

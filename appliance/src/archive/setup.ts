@@ -1,4 +1,5 @@
 /** Builds the archive of one node: its key and log always; on a serving node also the signer and the archiver. */
+import type { SearchService } from '../search/index.js'
 import type { Config } from '../config/index.js'
 import type { Logger } from '../log/index.js'
 import { loadResultTypes, type RecordLifecycle } from '../records/index.js'
@@ -31,11 +32,13 @@ export function publicUrlOf (config: Config, address?: string): string {
 
 export async function openArchive (opts: {
   config: Config, store: Store, units: Units, lifecycle: RecordLifecycle, log: Logger, serving: boolean, version: string
+  /** Where a lawful deletion removes the record from the search index. */
+  search?: Pick<SearchService, 'removeDocument'>
 }): Promise<ArchiveServices> {
   const { config, store, units, lifecycle, log, serving } = opts
   const key = await loadOrCreateNodeKey(config.dataDir)
   const archiveLog = await ArchiveLog.open(store, key)
-  const services: ArchiveServices = { key, log: archiveLog, lifecycle: new ArchiveLifecycle(store, lifecycle, archiveLog) }
+  const services: ArchiveServices = { key, log: archiveLog, lifecycle: new ArchiveLifecycle(store, lifecycle, archiveLog, opts.search) }
   if (!serving) return services
   const unit = await units.get(config.unit)
   const identity = await loadSigningIdentity(config, config.agencyName ?? agencyNameOf(unit.name))

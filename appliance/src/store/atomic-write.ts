@@ -53,7 +53,8 @@ export async function writeFileAtomic (file: string, bytes: Uint8Array | string,
   }
 }
 
-async function syncDir (dir: string): Promise<void> {
+/** fsyncs a folder: what was created, renamed or removed in it survives a power cut. */
+export async function syncDir (dir: string): Promise<void> {
   const handle = await open(dir, 'r')
   try {
     await handle.sync()

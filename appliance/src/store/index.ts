@@ -8,7 +8,7 @@ import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
 import { idFloor } from './ids.js'
-import { eventKey, importKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
+import { eventKey, FILES_SWEEP_PENDING, importKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
 import { AuditStore, type AuditSublevel } from './audit-store.js'
@@ -20,7 +20,7 @@ import type { Batch, StoredReceipt, Job, LogSigner, Page, PageText, RecordEntry,
 
 export * from './types.js'
 export { FileStore } from './files.js'
-export { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js'
+export { syncDir, writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js'
 export { newId, isId } from './ids.js'
 export { SearchIndexStore } from './search-index.js'
 export { InventoryStore, InventoryTx } from './inventory-store.js'
@@ -62,6 +62,9 @@ export class Tx {
   putSession (s: Session): this { return this.put('sessions', s.hash, s) }
   delSession (hash: string): this { return this.del('sessions', hash) }
   putMeta (key: string, value: unknown): this { return this.put('meta', key, value) }
+  /** In the batch that makes files unreferenced (a lawful deletion): the next open sweeps if their removal was cut. */
+  markFilesSweep (): this { return this.put('meta', FILES_SWEEP_PENDING, true) }
+  clearFilesSweep (): this { return this.del('meta', FILES_SWEEP_PENDING) }
   putEvent (e: RecordEvent): this { return this.put('events', eventKey(e.recordId, e.id), e) }
   delPageText (pageId: string): this { return this.del('ocr', pageId) }
   putVersion (v: RecordVersion): this { return this.put('versions', versionKey(v.recordId, v.version), v) }
@@ -144,7 +147,37 @@ export class Store {
       await store.close()
       throw new AppError('CONFIG_INVALID', { problems: [`data layout ${version} is newer than this sohoa (${LAYOUT_VERSION})`] })
     }
+    // A deletion committed, and the process died before its files went: nothing writes yet, so sweep now.
+    if (await store.getMeta<boolean>(FILES_SWEEP_PENDING)) await store.sweepFiles()
     return store
+  }
+
+  /**
+   * Every file something still references: the pages of records not deleted (masters, thumbnails, previews, blank
+   * backs and cover sheets too), those records' PDF, OCR words and source file, and every file a district's replica
+   * names (province). A deleted record's tombstone references nothing.
+   */
+  async referencedFiles (): Promise<Set<string>> {
+    const refs = new Set<string>()
+    const deleted = new Set<string>()
+    for await (const r of this.listRecords()) {
+      if (r.deleted) { deleted.add(r.id); continue }
+      for (const sha of [r.pdf?.sha256, r.textSha256, r.sourceSha256]) if (sha) refs.add(sha)
+    }
+    for await (const p of this.listPages()) {
+      if (deleted.has(p.recordId)) continue
+      for (const sha of [p.sha256, p.thumbnailSha256, p.previewSha256]) if (sha) refs.add(sha)
+    }
+    for await (const r of this.replicas.records()) for (const f of r.files) refs.add(f.sha256)
+    return refs
+  }
+
+  /** Removes the files nothing references, then clears the pending mark. Only while nothing writes files. */
+  async sweepFiles (): Promise<{ removed: number, kept: number }> {
+    const refs = await this.referencedFiles()
+    const result = await this.files.sweep(sha => refs.has(sha))
+    await this.tx().clearFilesSweep().commit()
+    return result
   }
 
   /** For `store/` modules only (the search index persists itself through its own sublevel). */

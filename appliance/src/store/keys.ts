@@ -5,7 +5,7 @@
  *
  * | sublevel   | key                          | value                              |
  * |------------|------------------------------|------------------------------------|
- * | meta       | `layoutVersion`, `node`, …   | node-wide facts                    |
+ * | meta       | `layoutVersion`, `node`, `filesSweepPending`, … | node-wide facts (the last: a deletion's files may still be on disk) |
  * | units      | `<statistics code>`          | Unit                               |
  * | batches    | `<batchId>`                  | Batch                              |
  * | records    | `<recordId>`                 | RecordEntry (ids sort by time)     |
@@ -41,6 +41,9 @@ export type SublevelName = typeof SUBLEVELS[number]
 
 /** A client's Idempotency-Key is its own: scoped by who sent it (principal ids hold no `!`). */
 export const receiptKey = (principal: string, key: string): string => `${principal}!${key}`
+
+/** Set in a lawful deletion's batch, cleared once unreferenced files are swept (Store.open sweeps while it is set). */
+export const FILES_SWEEP_PENDING = 'filesSweepPending'
 
 export const importKey = (unit: string, sha256: string): string => `${unit}!${sha256}`
 
