@@ -3,8 +3,8 @@
  * (tesseract.js), index (full-text search). The OCR input passes from prepare to recognize through a scratch file,
  * which recognize rebuilds if a crash lost it.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readFile, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import sharp from 'sharp'
 import { preparePage } from '../imaging/index.js'
 import { probePage } from '../separator/index.js'
@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics/index.js'
 import type { OcrPool } from '../ocr/index.js'
 import { searchDocumentOf, type Records } from '../records/index.js'
 import type { SearchService } from '../search/index.js'
-import type { Page, Store } from '../store/index.js'
+import { FileStore, syncDir, writeFileAtomic, type Page, type Store } from '../store/index.js'
 import type { Step } from './types.js'
 
 export interface StepDeps {
@@ -34,8 +34,18 @@ const PREVIEW_WIDTH = 1400
 
 export async function createSteps (deps: StepDeps): Promise<Step[]> {
   const scratch = join(deps.store.dataDir, 'cache', 'ocr-input')
-  await mkdir(scratch, { recursive: true })
+  await durableFolder(join(deps.store.dataDir, 'cache'))
+  await durableFolder(scratch)
   const scratchFile = (page: Page): string => join(scratch, `${page.id}.png`)
+  /**
+   * The scratch file as prepare left it, or a new one: after a power cut it may be missing, empty or cut short
+   * (its hash, committed with the `prepared` stage, says), and a retry must not fail on it for ever (issue 15).
+   */
+  const ocrInputOf = async (page: Page): Promise<Buffer> => {
+    const kept = await readFile(scratchFile(page)).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return null; throw err })
+    if (kept !== null && (page.ocrInputSha256 === undefined || FileStore.hash(kept) === page.ocrInputSha256)) return kept
+    return (await prepare(page)).ocrInput
+  }
 
   const prepare = async (page: Page, master?: Buffer) => {
     const started = performance.now()
@@ -57,8 +67,11 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
         const probe = await probePage(master, { maxPixels: deps.maxPixels })
         const thumbnail = await deps.store.files.put(prepared.thumbnail)
         const preview = await deps.store.files.put(await sharp(prepared.ocrInput).resize({ width: Math.min(PREVIEW_WIDTH, prepared.width) }).jpeg({ quality: 72 }).toBuffer())
-        await writeFile(scratchFile(page), prepared.ocrInput)
+        // Durable before the `prepared` stage commits (fsync, rename, folder fsync): a power cut cannot leave the
+        // committed stage with an empty or half-written scratch file.
+        await writeFileAtomic(scratchFile(page), prepared.ocrInput)
         return {
+          ocrInputSha256: FileStore.hash(prepared.ocrInput),
           skewDeg: prepared.skewDeg, thumbnailSha256: thumbnail.sha256, previewSha256: preview.sha256,
           ocrSize: { width: prepared.width, height: prepared.height },
           blank: probe.blank, inkRatio: Math.round(probe.inkRatio * 10000) / 10000,
@@ -78,10 +91,7 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
           tx.putPageText(page.id, { text: '', confidence: 0, words: [], width: page.ocrSize?.width ?? page.width, height: page.ocrSize?.height ?? page.height })
           return {}
         }
-        const input = await readFile(scratchFile(page)).catch(async (err) => {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-          return (await prepare(page)).ocrInput
-        })
+        const input = await ocrInputOf(page)
         const result = await deps.ocr.recognize(input)
         deps.metrics?.ocrSeconds.observe(result.ms / 1000)
         tx.putPageText(page.id, { text: result.text, confidence: result.confidence, words: result.words, width: result.width, height: result.height })
@@ -100,6 +110,12 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
       }
     }
   ]
+}
+
+/** A folder made if missing, and then fsynced in its parent so it survives a power cut. */
+async function durableFolder (dir: string): Promise<void> {
+  const made = await mkdir(dir).then(() => true, (err: NodeJS.ErrnoException) => { if (err.code === 'EEXIST') return false; throw err })
+  if (made) await syncDir(dirname(dir))
 }
 
 /** (Re)indexes one record from its pages' stored text. Idempotent. */

@@ -28,6 +28,8 @@ export interface Page {
   /** A grey JPEG of the prepared page (the OCR input, downsized) for review; boxes scale by its `ocrSize`. */
   previewSha256?: string
   ocrSize?: { width: number, height: number }
+  /** SHA-256 of the OCR input scratch file prepare wrote: recognize rebuilds a scratch file that does not match. */
+  ocrInputSha256?: string
   /** Detected in prepare: a blank page (duplex back) or a separator cover sheet (its decoded payload). */
   blank?: boolean
   inkRatio?: number
