@@ -60,7 +60,8 @@ export function SearchPage () {
           <input type='search' name='q' aria-label={t('search.query')} placeholder={t('search.placeholder')} value={form.q} onInput={set('q')} autofocus />
           <button type='submit' class='primary'>{t('search.submit')}</button>
         </div>
-        {(needsPurpose || current.purpose !== '') && (
+        {/* Offered with any words (they may be a name: the server tells), required once a person is being searched. */}
+        {(needsPurpose || form.q.trim() !== '' || current.purpose !== '') && (
           <div class='notice' data-testid='purpose-box'>
             <p>{t('search.purposeWhy')}</p>
             <label>{t('search.purpose')}<input name='purpose' required={needsPurpose} maxLength={500} value={form.purpose} onInput={set('purpose')} /></label>
