@@ -1,7 +1,7 @@
 // Scanned PDFs into page masters: real PDFs (pdf-lib, libtiff's G4, qpdf), real PDF.js on its thread, and poppler
 // as the independent reader that says how each page really looks.
 import { createHash } from 'node:crypto'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import t from 'tap'
 import sharp from 'sharp'
 import { PDFDocument, StandardFonts, TextRenderingMode, beginText, endText, moveText, setFontAndSize, setTextRenderingMode, showText } from 'pdf-lib'
@@ -243,12 +243,14 @@ t.test('a 50-page PDF never stalls the caller\'s event loop', async t => {
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()
   const started = performance.now()
+  const before = performance.eventLoopUtilization()
   const pages = await readPdfPages(pdf, opts)
+  const used = performance.eventLoopUtilization(before)
   const ms = performance.now() - started
   delay.disable()
   t.equal(pages.length, 55)
-  const maxMs = delay.max / 1e6
-  t.comment(`55 pages (50 JPEG, 5 Flate) in ${Math.round(ms)} ms; event loop delay max ${maxMs.toFixed(0)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms`)
-  // PDF.js on this thread stalled it 0.8-1.4 s per decoded page on the 2-core VM; sharp alone reaches ~100 ms under load.
-  t.ok(maxMs < 500, 'the event loop kept turning')
+  t.comment(`55 pages (50 JPEG, 5 Flate) in ${Math.round(ms)} ms; this thread busy ${(used.utilization * 100).toFixed(1)} % of it; event loop delay max ${(delay.max / 1e6).toFixed(0)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms`)
+  // PDF.js on this thread kept it busy all along (0.8-1.4 s per decoded page). How busy the thread was, not the
+  // longest delay, is the test: a loaded machine delays any thread's timers, but cannot make an idle loop busy.
+  t.ok(used.utilization < 0.5, 'the caller\'s thread stayed mostly idle: the work ran elsewhere')
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import sharp from 'sharp'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { isAppError } from '../../appliance/src/errors/index.js'
 import { DEFAULT_MAX_PIXELS, THUMBNAIL_WIDTH, closeImaging, inspectImage, preparePage } from '../../appliance/src/imaging/index.js'
 import { corpusFile, makeTiff } from './helpers.js'
@@ -120,9 +120,12 @@ t.test('refusals', async t => {
 t.test('the event loop stays free while a page is prepared', async t => {
   const histogram = monitorEventLoopDelay({ resolution: 5 })
   histogram.enable()
+  const before = performance.eventLoopUtilization()
   await preparePage(corpusFile('0015.jpg'), opts)
+  const used = performance.eventLoopUtilization(before)
   histogram.disable()
-  const maxMs = histogram.max / 1e6
-  t.comment(`largest event-loop stall during preparePage: ${maxMs.toFixed(1)} ms`)
-  t.ok(maxMs < 100, `max stall ${maxMs.toFixed(1)} ms`)
+  t.comment(`preparePage: this thread busy ${(used.utilization * 100).toFixed(1)} % (${used.active.toFixed(0)} ms); largest event-loop delay ${(histogram.max / 1e6).toFixed(1)} ms`)
+  // The pixel work runs on libuv's pool: the loop is idle while it waits. Timer delays also measure how loaded the
+  // machine is, so the test is how busy this thread was (image work on it would make it busy nearly all along).
+  t.ok(used.utilization < 0.5, 'the event loop stayed mostly idle')
 })
