@@ -160,7 +160,7 @@ t.test('a 100000 x 100000 PNG header is refused without allocating', async t => 
   t.equal(await code(inspectImage(withRest, opts)), 'IMAGE_TOO_MANY_PIXELS')
   const ms = performance.now() - t0
   const grewMb = (process.memoryUsage().rss - rssBefore) / 1e6
-  t.ok(ms < 50, `refused in ${ms.toFixed(2)} ms`)
+  t.ok(ms < 1000, `refused in ${ms.toFixed(2)} ms (decoding would take minutes; the memory check below is the guard)`)
   t.ok(grewMb < 20, `RSS grew ${grewMb.toFixed(1)} MB (the image would need 10 GB)`)
   // Also with sharp's own limit as the only guard: our header math answers first, sharp agrees.
   await t.rejects(sharp(withRest, { limitInputPixels: DEFAULT_MAX_PIXELS }).metadata(), /pixel limit/)
