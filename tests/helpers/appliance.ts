@@ -51,8 +51,8 @@ export async function startAppliance (opts: StartOptions): Promise<Appliance> {
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL') // never leave a half-started appliance behind
-      reject(new Error(`appliance did not start in 60 s\n${stderr}`))
-    }, 60_000)
+      reject(new Error(`appliance did not start in 150 s\n${stderr}`))
+    }, 150_000)
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`appliance exited with ${code}\n${stderr}`)) })
     createInterface({ input: child.stdout! }).on('line', (line) => {
       logs.push(line)
