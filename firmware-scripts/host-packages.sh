@@ -2,7 +2,7 @@
 # Installs the operating-system packages sohoa needs on a Debian 12 host (or container image).
 # Idempotent: does nothing when everything is already there. Used by the README, .ci/run and the Dockerfile.
 #   host-packages.sh            runtime packages (SANE client tools for diagnostics)
-#   host-packages.sh --test     plus what the test suite drives for real (saned, poppler, qpdf, chromium, tesseract)
+#   host-packages.sh --test     plus what the test suite drives for real (saned, poppler, qpdf, chromium, tesseract, strace)
 #   host-packages.sh --bench    plus the native Tesseract CLI, saned, and iproute2/iptables for the shaped-link sync bench
 #   host-packages.sh --programs prints the table below (tests/firmware/host-packages.test.ts checks it)
 set -euo pipefail
@@ -22,6 +22,7 @@ pdfsig      poppler-utils   test
 qpdf        qpdf            test
 chromium    chromium        test
 openssl     openssl         test
+strace      strace          test
 tesseract   tesseract-ocr   test bench
 ip          iproute2        bench
 ss          iproute2        bench
