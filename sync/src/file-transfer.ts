@@ -15,15 +15,18 @@ export interface SendOptions {
   shouldContinue: () => boolean
   /** File payload bytes sent (for progress). */
   onPayload?: (bytes: number) => void
+  /** Whether the receiver may have this file at all; a file it may not have is answered as one this node lacks. */
+  may?: (sha256: string) => boolean
 }
 
 /** Streams the wanted files; 'paused' when shouldContinue said stop (the caller says bye). */
 export async function sendFiles (ch: Channel, source: FileSource, wants: WantedFile[], opts: SendOptions): Promise<'sent' | 'paused'> {
   const chunk = chunkSizeFor(opts.bucket.rate)
   for (const want of wants) {
-    const size = await source.fileSize(want.sha256)
+    const size = opts.may && !opts.may(want.sha256) ? null : await source.fileSize(want.sha256)
     if (size === null || size !== want.size) {
-      await ch.send({ t: 'missing', sha256: want.sha256, size })
+      // No size in the answer: it would tell the asker about a file it named by hash alone.
+      await ch.send({ t: 'missing', sha256: want.sha256 })
       continue
     }
     let offset = want.offset
