@@ -26,8 +26,12 @@ export const SYNC_PROTOCOL = '/sohoa/sync/1.0.0'
 export const RESTORE_PROTOCOL = '/sohoa/restore/1.0.0'
 export const PROTOCOL_VERSION = 1
 
-/** Entries per batch, and the batch's byte bound (envelopes only; files move separately). */
-export const BATCH_ENTRIES = 64
+/**
+ * Entries per batch, and the batch's byte bound (envelopes only; files move separately). A batch is one round
+ * trip, one grouped sync of its files and one LevelDB commit at the province: with small records the per-batch
+ * costs, not the bytes, set the rate, so batches are large. (A receiver accepts up to 4 × this.)
+ */
+export const BATCH_ENTRIES = 256
 export const BATCH_BYTES = 1024 * 1024
 /** File bytes per chunk frame (smaller under a low cap, so the rate stays smooth). */
 export const CHUNK_BYTES = 256 * 1024

@@ -67,6 +67,8 @@ export async function serveReplication (ch: Channel, peer: DistrictPeer, ctx: Pr
       onPayload: (n) => { received += n; ctx.onPayload?.(n) },
       onWant: (wants) => { log.info({ replica, files: wants.map(w => ({ sha256: w.sha256, offset: w.offset, size: w.size })) }, 'asking the district for files') }
     })
+    // One grouped sync for the whole batch's files, before anything that names them commits.
+    await receiver.flush()
     for (const f of checked.files) {
       const problem = fetched.mismatched.has(f.sha256)
         ? `file ${f.sha256} does not match its SHA-256`

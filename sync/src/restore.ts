@@ -42,6 +42,7 @@ export async function pullArchive (ch: Channel, target: RestoreTarget, progress:
     const fetched = await fetchFiles(ch, target.files, checked.files, {
       onPayload: (n) => { progress.bytes += n; opts.onPayload?.(n) }
     })
+    await target.files.flush()
     if (fetched.paused) throw new ProtocolError('the province paused the restore')
     const bad = checked.files.find(f => fetched.mismatched.has(f.sha256) || fetched.missing.has(f.sha256))
     if (bad) {

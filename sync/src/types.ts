@@ -47,8 +47,12 @@ export interface FileReceiver {
   partialSize: (sha256: string) => Promise<number>
   /** Appends bytes at `offset` (the current partial size); returns the new size. */
   append: (sha256: string, offset: number, bytes: Uint8Array) => Promise<number>
-  /** Hashes the finished partial; moves it into the file store when it matches, and returns whether it did. */
+  /** Hashes the finished partial and returns whether it matches; a match enters the file store at the next `flush`. */
   complete: (sha256: string, size: number) => Promise<boolean>
+  /** A whole file that arrived in one chunk: checked against its hash in memory and written at once (null: not offered). */
+  put?: (sha256: string, bytes: Uint8Array) => Promise<boolean>
+  /** Makes the completed files durable in the file store (one grouped sync); called before entries naming them commit. */
+  flush: () => Promise<void>
   /** Drops a partial (after a mismatch that a fresh transfer may cure). */
   discard: (sha256: string) => Promise<void>
   /** One session at a time receives a given file (two districts may send the same scan at once). */

@@ -3,7 +3,7 @@
  * district's replica (its log and what its records say) is kept apart under its replica id (the peer ID that
  * wrote it); files are not here: they live once in the node's shared file store.
  *
- * - `peer!<peerId>`                   → ReplicaPeer: a district node allowed to connect, and its replica
+ * - `peer!<peerId>`                   → ReplicaPeer: a district node allowed to connect, its replica, its revocation
  * - `state!<replica>`                 → ReplicaState: acknowledged position, counts, contact, failures, halt
  * - `entry!<replica>!<seq, 12 digits>` → ReplicaEntry: the envelope exactly as signed (base64) and its hash
  * - `record!<replica>!<recordId>`     → ReplicaRecord: what the log says of a record (for search and counts)
