@@ -27,11 +27,10 @@ export const RESTORE_PROTOCOL = '/sohoa/restore/1.0.0'
 export const PROTOCOL_VERSION = 1
 
 /**
- * Entries per batch, and the batch's byte bound (envelopes only; files move separately). A batch is one round
- * trip, one grouped sync of its files and one LevelDB commit at the province: with small records the per-batch
- * costs, not the bytes, set the rate, so batches are large. (A receiver accepts up to 4 × this.)
+ * Entries per batch, and the batch's byte bound (envelopes only; files move separately). Not larger: the `want`
+ * of a batch lists its files in one frame header (at most 64 KiB, about 600 files).
  */
-export const BATCH_ENTRIES = 256
+export const BATCH_ENTRIES = 64
 export const BATCH_BYTES = 1024 * 1024
 /** File bytes per chunk frame (smaller under a low cap, so the rate stays smooth). */
 export const CHUNK_BYTES = 256 * 1024
