@@ -126,7 +126,7 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       ? new ScannerService({ hosts: config.sanedHosts, timeoutMs: config.sanedTimeoutMs, store, intake, pipeline, log: log.child({ module: 'scanner' }) })
       : undefined
     // Replication: a district's source of log entries and files; on the province, every district's replica.
-    const replica = await createReplica({ role: config.role, store, log: archive.log, search, units, peerId: archive.key.peerId, dataDir: config.dataDir, maxPixels: config.maxPixels, logger: log })
+    const replica = await createReplica({ role: config.role, store, log: archive.log, search, units, peerId: archive.key.peerId, dataDir: config.dataDir, maxPixels: config.maxPixels, maxFileBytes: config.maxUploadBytes, logger: log })
     cleanup.push(async () => await replica.close())
     if (mode === 'server') await replica.recover()
     const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, log: log.child({ module: 'sync' }), registry: metrics?.registry, mode, pollMs: syncPollMs() })

@@ -26,7 +26,10 @@ export const SYNC_PROTOCOL = '/sohoa/sync/1.0.0'
 export const RESTORE_PROTOCOL = '/sohoa/restore/1.0.0'
 export const PROTOCOL_VERSION = 1
 
-/** Entries per batch, and the batch's byte bound (envelopes only; files move separately). */
+/**
+ * Entries per batch, and the batch's byte bound (envelopes only; files move separately). Not larger: the `want`
+ * of a batch lists its files in one frame header (at most 64 KiB, about 600 files).
+ */
 export const BATCH_ENTRIES = 64
 export const BATCH_BYTES = 1024 * 1024
 /** File bytes per chunk frame (smaller under a low cap, so the rate stays smooth). */

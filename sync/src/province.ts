@@ -2,7 +2,9 @@
  * The province's side of both protocols. Replication: check every entry (signature, chain, signer) before
  * anything else, fetch the files it lacks, verify their hashes, commit, and only then acknowledge. The first entry
  * that fails is refused, the replica halts there (until an admin resumes it) and the district is told why.
- * Restore: serve a district's own replica back to it, files through the same chunked transfer.
+ * Restore: serve a district's own replica back to it, files through the same chunked transfer: only files that the
+ * entries just served to it reference (the store is shared by every district; a hash alone proves nothing, since
+ * hashes are printed on the public verification page), and nothing about other files, not even their size.
  */
 import { createHash } from 'node:crypto'
 import type { DistrictPeer, EntryFailure, ReplicaSink, StoredEntry } from './types.js'
@@ -60,10 +62,13 @@ export async function serveReplication (ch: Channel, peer: DistrictPeer, ctx: Pr
     const checked = await sink.check(replica, entries)
     const t1 = performance.now()
     let failure: EntryFailure | undefined = checked.failure
-    const fetched = await fetchFiles(ch, sink.files, checked.files, {
+    const receiver = sink.receiver(replica)
+    const fetched = await fetchFiles(ch, receiver, checked.files, {
       onPayload: (n) => { received += n; ctx.onPayload?.(n) },
       onWant: (wants) => { log.info({ replica, files: wants.map(w => ({ sha256: w.sha256, offset: w.offset, size: w.size })) }, 'asking the district for files') }
     })
+    // One grouped sync for the whole batch's files, before anything that names them commits.
+    await receiver.flush()
     for (const f of checked.files) {
       const problem = fetched.mismatched.has(f.sha256)
         ? `file ${f.sha256} does not match its SHA-256`
@@ -77,7 +82,7 @@ export async function serveReplication (ch: Channel, peer: DistrictPeer, ctx: Pr
       if (failure && entry.seq >= failure.seq) break
       const files = checked.files.filter(f => f.seq === entry.seq)
       let whole = true
-      for (const f of files) if (!(await sink.files.has(f.sha256))) { whole = false; break }
+      for (const f of files) if (!(await receiver.has(f.sha256))) { whole = false; break }
       if (!whole) break
       ready.push(entry)
     }
@@ -121,7 +126,9 @@ export async function serveRestore (ch: Channel, peer: DistrictPeer, ctx: Provin
     }
   }
   const summary = (await sink.districts()).find(d => d.replica === replica)
-  await ch.send({ t: 'restore-head', head: acked, signers: await sink.signers(replica), records: summary?.records ?? 0, bytes: summary?.bytes ?? 0 })
+  await ch.send({ t: 'restore-head', head: acked, records: summary?.records ?? 0, bytes: summary?.bytes ?? 0 })
+  // The files the district may ask for: those of the last batch of its own entries it was sent.
+  let servable = new Set<string>()
   for (;;) {
     const frame = await ch.receive<Record<string, any>>(ch.readTimeoutMs * 5)
     if (frame === null || frame.header.t === 'bye') return
@@ -138,6 +145,7 @@ export async function serveRestore (ch: Channel, peer: DistrictPeer, ctx: Provin
         batch.push(e)
         bytes += e.envelope.byteLength
       }
+      servable = new Set(sink.filesOf(batch))
       if (batch.length === 0) { await ch.send({ t: 'entries', first: from, sizes: [] }); continue }
       const { header: h, payload } = encodeEntries(batch)
       await ctx.bucket.take(frameSize(h as unknown as Record<string, unknown> & { t: string }, payload.byteLength))
@@ -145,7 +153,7 @@ export async function serveRestore (ch: Channel, peer: DistrictPeer, ctx: Provin
       continue
     }
     if (header.t === 'want') {
-      const sent = await sendFiles(ch, sink, checkWanted(header.files), { bucket: ctx.bucket, shouldContinue: ctx.shouldContinue, onPayload: ctx.onPayload })
+      const sent = await sendFiles(ch, sink, checkWanted(header.files), { bucket: ctx.bucket, shouldContinue: ctx.shouldContinue, onPayload: ctx.onPayload, may: (sha) => servable.has(sha) })
       if (sent === 'paused') { await ch.send({ t: 'bye', paused: true }); return }
       continue
     }

@@ -1,6 +1,7 @@
 /**
  * The district's side of `/sohoa/restore/1.0.0`: take the archive back from the province after a loss. Every
- * entry is checked here as the province checked it (signature, chain, signer) and every file against its SHA-256
+ * entry is checked here as the province checked it (signature, chain, signer: by the keys this node trusts, not the
+ * ones the province names) and every file against its SHA-256
  * before it is applied; the local log is rebuilt byte for byte, so `sohoa verify` passes on the result. It resumes:
  * a restore cut halfway continues after the last entry applied, and partial files continue at their offset.
  */
@@ -20,14 +21,13 @@ export function idleRestore (): RestoreProgress {
   return { state: 'idle', startedAt: null, finishedAt: null, entries: 0, totalEntries: 0, bytes: 0, error: null }
 }
 
-export async function pullArchive (ch: Channel, target: RestoreTarget, progress: RestoreProgress, opts: { onPayload?: (bytes: number) => void } = {}): Promise<LogPosition> {
+export async function pullArchive (ch: Channel, target: RestoreTarget, progress: RestoreProgress, opts: { onPayload?: (bytes: number) => void, trust?: string[] } = {}): Promise<LogPosition> {
   let head = await target.head()
   await ch.send({ t: 'restore', v: PROTOCOL_VERSION, after: head })
   const { header: answer } = await ch.expect<Record<string, any>>()
   if (answer.t === 'refused') throw new RestoreRefusedError(String(answer.problem))
   if (answer.t !== 'restore-head' || !isPosition(answer.head)) throw new ProtocolError(`expected restore-head, got ${String(answer.t)}`)
   const target_: LogPosition = answer.head
-  const signers: string[] = Array.isArray(answer.signers) ? answer.signers.filter((x: unknown): x is string => typeof x === 'string') : []
   progress.totalEntries = target_.seq
   progress.entries = head.seq
   while (head.seq < target_.seq) {
@@ -36,11 +36,13 @@ export async function pullArchive (ch: Channel, target: RestoreTarget, progress:
     if (header.t !== 'entries') throw new ProtocolError(`expected entries, got ${String(header.t)}`)
     const entries = decodeEntries(header, payload)
     if (entries.length === 0 || entries[0].seq !== head.seq + 1) throw new ProtocolError('the province sent entries out of order')
-    const checked = await target.check(head, entries, signers)
+    // The keys come from this node and its admin, never from the province's answer.
+    const checked = await target.check(head, entries, opts.trust ?? [])
     if (checked.failure) throw new RestoreRefusedError(checked.failure.problem, checked.failure.seq)
     const fetched = await fetchFiles(ch, target.files, checked.files, {
       onPayload: (n) => { progress.bytes += n; opts.onPayload?.(n) }
     })
+    await target.files.flush()
     if (fetched.paused) throw new ProtocolError('the province paused the restore')
     const bad = checked.files.find(f => fetched.mismatched.has(f.sha256) || fetched.missing.has(f.sha256))
     if (bad) {

@@ -4,6 +4,7 @@
  */
 import './polyfill.js'
 import type { Libp2p } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { AppError } from '../../appliance/src/errors/index.js'
 import type { Registry } from 'prom-client'
@@ -69,7 +70,7 @@ export class Sync implements SyncService {
   private stopping = false
   private loop: NodeJS.Timeout | null = null
   private lastError: string | null = null
-  private readonly sessions = new Map<string, { ch: Channel, done: Promise<void> }>()
+  private readonly sessions = new Map<string, { ch: Channel, done: Promise<void>, peerId: string }>()
   private pendingCache: { key: string, at: number, value: { entries: number, bytes: number } } | null = null
   private refusedLog = new Map<string, number>()
   private failures = 0
@@ -180,8 +181,10 @@ export class Sync implements SyncService {
 
   async refreshPeers (): Promise<void> {
     const peers = await this.opts.sink!.peers()
-    this.peersById = new Map(peers.map(p => [p.peerId, p]))
-    this.allowed = new Set(peers.map(p => p.peerId))
+    // A revoked key is refused by the gater at connect (and by inbound, should a connection race the refresh).
+    const live = peers.filter(p => !p.revoked)
+    this.peersById = new Map(live.map(p => [p.peerId, p]))
+    this.allowed = new Set(live.map(p => p.peerId))
   }
 
   private async inbound (kind: 'sync' | 'restore', stream: import('@libp2p/interface').Stream, remote: string): Promise<void> {
@@ -198,7 +201,7 @@ export class Sync implements SyncService {
     if (previous) { previous.ch.abort('superseded by a new session'); await previous.done.catch(() => {}) }
     let finish!: () => void
     const done = new Promise<void>(resolve => { finish = resolve })
-    this.sessions.set(peer.replica, { ch, done })
+    this.sessions.set(peer.replica, { ch, done, peerId: peer.peerId })
     const ctx = {
       sink: this.opts.sink!,
       log,
@@ -225,6 +228,16 @@ export class Sync implements SyncService {
     return peer
   }
 
+  async revokePeer (peerId: string, reason: string): Promise<DistrictPeer> {
+    const peer = await this.requireSink().revokePeer(peerId, reason)
+    await this.refreshPeers()
+    // A session it has open now ends, and so does its connection.
+    const session = this.sessions.get(peer.replica)
+    if (session && session.peerId === peerId) session.ch.abort('key revoked')
+    await this.host?.hangUp(peerIdFromString(peerId)).catch(() => {})
+    return peer
+  }
+
   async peers (): Promise<DistrictPeer[]> {
     return await this.requireSink().peers()
   }
@@ -233,8 +246,8 @@ export class Sync implements SyncService {
     return await this.requireSink().districts()
   }
 
-  async replicaRecord (id: string): Promise<unknown | undefined> {
-    return await this.requireSink().record(id)
+  async replicaRecords (id: string, replica?: string): Promise<unknown[]> {
+    return await this.requireSink().records(id, replica)
   }
 
   async resumeDistrict (peerId: string): Promise<boolean> {
@@ -344,7 +357,7 @@ export class Sync implements SyncService {
     }
   }
 
-  async restore (): Promise<RestoreProgress> {
+  async restore (opts: { trust?: string[] } = {}): Promise<RestoreProgress> {
     if (this.role !== 'district') throw new AppError('SYNC_ROLE', { needs: 'district' })
     if (this.opts.province.length === 0) throw new AppError('SYNC_NOT_CONFIGURED')
     if (this.restoring) return this.restoreState
@@ -360,7 +373,7 @@ export class Sync implements SyncService {
         for (let attempt = 1; head === undefined; attempt++) {
           try {
             ch = await this.dial(RESTORE_PROTOCOL)
-            head = await pullArchive(ch, source.restore, progress)
+            head = await pullArchive(ch, source.restore, progress, { trust: opts.trust ?? [] })
             await ch.close()
           } catch (err) {
             ch?.abort(errorText(err))

@@ -47,8 +47,12 @@ export interface FileReceiver {
   partialSize: (sha256: string) => Promise<number>
   /** Appends bytes at `offset` (the current partial size); returns the new size. */
   append: (sha256: string, offset: number, bytes: Uint8Array) => Promise<number>
-  /** Hashes the finished partial; moves it into the file store when it matches, and returns whether it did. */
+  /** Hashes the finished partial and returns whether it matches; a match enters the file store at the next `flush`. */
   complete: (sha256: string, size: number) => Promise<boolean>
+  /** A whole file that arrived in one chunk: checked against its hash in memory and written at once (null: not offered). */
+  put?: (sha256: string, bytes: Uint8Array) => Promise<boolean>
+  /** Makes the completed files durable in the file store (one grouped sync); called before entries naming them commit. */
+  flush: () => Promise<void>
   /** Drops a partial (after a mismatch that a fresh transfer may cure). */
   discard: (sha256: string) => Promise<void>
   /** One session at a time receives a given file (two districts may send the same scan at once). */
@@ -94,8 +98,12 @@ export interface ReplicaSource extends FileSource {
 /** District, during restore: checks and applies its own log coming back from the province. */
 export interface RestoreTarget {
   head: () => Promise<LogPosition>
-  /** Checks entries following `after` (signature by this node or by `signers`, the replica's keys the province names; chain) and lists their files. */
-  check: (after: LogPosition, entries: StoredEntry[], signers: string[]) => Promise<CheckedBatch>
+  /**
+   * Checks entries following `after` (chain; signature by a key this node trusts: its own, the keys that signed its
+   * log before, those its admin named for this restore, and keys introduced by an entry signed by a trusted key) and
+   * lists their files. The province's word on who may sign is never taken.
+   */
+  check: (after: LogPosition, entries: StoredEntry[], trust: string[]) => Promise<CheckedBatch>
   files: FileReceiver
   /** Stores checked entries whose files are all present: the log verbatim, then records, pages and search. */
   apply: (entries: StoredEntry[]) => Promise<LogPosition>
@@ -108,6 +116,15 @@ export interface DistrictPeer {
   /** Whose replica this peer writes to (its own peer ID, or the node it replaces after a lost key). */
   replica: string
   addedAt: string
+  /** A revoked key: refused at connect; its entries after `after` (the replica's position then) are refused. */
+  revoked?: PeerRevocation | null
+}
+
+export interface PeerRevocation {
+  at: string
+  /** The last entry of the replica this key may have signed. */
+  after: number
+  reason: string
 }
 
 export interface ReplicaPosition {
@@ -139,12 +156,15 @@ export interface ReplicaSink extends FileSource {
   /** Registered districts (the gater's allow-list). */
   peers: () => Promise<DistrictPeer[]>
   addPeer: (peerId: string, unit: string, opts?: { replaces?: string }) => Promise<DistrictPeer>
+  /** Revokes a district key (lost or stolen): refused at connect, its later entries refused. */
+  revokePeer: (peerId: string, reason: string) => Promise<DistrictPeer>
   position: (replica: string) => Promise<ReplicaPosition>
   /** Records a contact and what the district reported (its head and what it still has to send). */
   noteContact: (replica: string, report: { head: number, entries: number, bytes: number, received?: number }) => Promise<void>
   /** Checks entries following the acknowledged position (signature, chain, signer) and lists their files. */
   check: (replica: string, entries: StoredEntry[]) => Promise<CheckedBatch>
-  files: FileReceiver
+  /** Where a replica's files arrive: partial files of one district, within that district's partial-space budget. */
+  receiver: (replica: string) => FileReceiver
   /** Stores checked entries whose files are all present, indexes their records; returns the new position. */
   commit: (replica: string, entries: StoredEntry[]) => Promise<LogPosition>
   /** Stops a replica at a failed entry (both the failure count and the halt are kept). */
@@ -155,11 +175,13 @@ export interface ReplicaSink extends FileSource {
   shared: () => Promise<SharedTable[]>
   /** Serving restore: a replica's stored entries. */
   entries: (replica: string, from: number, limit: number) => Promise<StoredEntry[]>
-  /** Peer IDs whose signatures a replica's log may carry (its first node and the nodes registered to replace it). */
-  signers: (replica: string) => Promise<string[]>
+  /** The files these entries reference (restore serves a district only the files of its own replica's entries). */
+  filesOf: (entries: StoredEntry[]) => string[]
+  /** Keys whose signatures a replica's log may carry, each up to the last seq it may sign (Infinity: not revoked). */
+  signers: (replica: string) => Promise<Map<string, number>>
   districts: () => Promise<DistrictSummary[]>
-  /** A replica record as its district's log describes it (search on the province finds these). */
-  record: (id: string) => Promise<unknown | undefined>
+  /** Replica records with this id, one per replica holding it (ids are unique per replica only). */
+  records: (id: string, replica?: string) => Promise<unknown[]>
 }
 
 /** What a district remembers of replication between runs. */
@@ -231,14 +253,15 @@ export interface SyncService {
   status: () => Promise<SyncStatus>
   /** District: replicate now (ignores the window); province: nothing to run. */
   run: () => Promise<RunResult>
-  /** District: pull the whole archive back from the province (resumable). */
-  restore: () => Promise<RestoreProgress>
+  /** District: pull the whole archive back from the province (resumable); `trust`: other keys of this node's log the admin vouches for (a lost key it replaced). */
+  restore: (opts?: { trust?: string[] }) => Promise<RestoreProgress>
   restoreProgress: () => RestoreProgress
   /** Province. */
   addPeer: (peerId: string, unit: string, opts?: { replaces?: string }) => Promise<DistrictPeer>
+  revokePeer: (peerId: string, reason: string) => Promise<DistrictPeer>
   peers: () => Promise<DistrictPeer[]>
   districts: () => Promise<DistrictSummary[]>
   resumeDistrict: (peerId: string) => Promise<boolean>
-  replicaRecord: (id: string) => Promise<unknown | undefined>
+  replicaRecords: (id: string, replica?: string) => Promise<unknown[]>
   stop: () => Promise<void>
 }

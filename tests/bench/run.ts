@@ -12,7 +12,7 @@ import { benchOcr } from './ocr.bench.js'
 import { benchPdf } from './pdf.bench.js'
 import { benchScan } from './scan.bench.js'
 import { benchSearch } from './search.bench.js'
-import { benchSync } from './sync.bench.js'
+import { benchSync, syncBenchFromEnv } from './sync.bench.js'
 
 const only = process.argv.slice(2)
 const want = (name: string): boolean => only.length === 0 || only.includes(name)
@@ -39,7 +39,7 @@ await section('pdf', async () => await benchPdf({ pages: 20 }))
 await section('search', async () => await benchSearch())
 await section('sync', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sohoa-bench-sync-'))
-  try { return await benchSync(dir) } finally { await rm(dir, { recursive: true, force: true }) }
+  try { return await benchSync(dir, syncBenchFromEnv()) } finally { await rm(dir, { recursive: true, force: true }) }
 })
 
 const report = {

@@ -20,11 +20,24 @@ export interface SyncBenchOptions {
   records: number
   /** Master bytes per record (the PDF and the text file add about 2 KB). */
   recordBytes: number
+  /** The large-record run (MB/s): records and master bytes. */
+  largeRecords: number
+  largeRecordBytes: number
   shapedRecords: number
   shapedRecordBytes: number
 }
 
-export const DEFAULT_SYNC_BENCH: SyncBenchOptions = { records: 10_000, recordBytes: 100_000, shapedRecords: 150, shapedRecordBytes: 50_000 }
+export const DEFAULT_SYNC_BENCH: SyncBenchOptions = { records: 10_000, recordBytes: 100_000, largeRecords: 2_000, largeRecordBytes: 500_000, shapedRecords: 150, shapedRecordBytes: 50_000 }
+
+/** `SOHOA_BENCH_SYNC_RECORDS`, `…_LARGE_RECORDS`, `…_SHAPED_RECORDS` (0 skips a run): shorter runs while developing. */
+export function syncBenchFromEnv (env = process.env): Partial<SyncBenchOptions> {
+  const n = (name: string): number | undefined => env[name] === undefined ? undefined : Number(env[name])
+  const out: Partial<SyncBenchOptions> = {}
+  if (n('SOHOA_BENCH_SYNC_RECORDS') !== undefined) out.records = n('SOHOA_BENCH_SYNC_RECORDS')
+  if (n('SOHOA_BENCH_SYNC_LARGE_RECORDS') !== undefined) out.largeRecords = n('SOHOA_BENCH_SYNC_LARGE_RECORDS')
+  if (n('SOHOA_BENCH_SYNC_SHAPED_RECORDS') !== undefined) out.shapedRecords = n('SOHOA_BENCH_SYNC_SHAPED_RECORDS')
+  return out
+}
 
 class Cleanup {
   private readonly fns: Array<() => unknown> = []
@@ -107,7 +120,8 @@ export async function benchSync (dir: string, options: Partial<SyncBenchOptions>
   const cleanup = new Cleanup()
   try {
     // Loopback.
-    if (o.records > 0) Object.assign(figures, await loopback(dir, o, cleanup))
+    if (o.records > 0) Object.assign(figures, await loopback(join(dir, 'small'), o.records, o.recordBytes, 'sync', cleanup))
+    if (o.largeRecords > 0) Object.assign(figures, await loopback(join(dir, 'large'), o.largeRecords, o.largeRecordBytes, 'sync_large', cleanup))
     if (o.shapedRecords > 0) Object.assign(figures, await shaped(dir, o, cleanup))
     return figures
   } finally {
@@ -115,24 +129,25 @@ export async function benchSync (dir: string, options: Partial<SyncBenchOptions>
   }
 }
 
-async function loopback (dir: string, o: SyncBenchOptions, cleanup: Cleanup): Promise<Record<string, unknown>> {
+async function loopback (dir: string, records: number, recordBytes: number, name: string, cleanup: Cleanup): Promise<Record<string, unknown>> {
     const figures: Record<string, unknown> = {}
     const genStarted = performance.now()
-    const gen = await generate(join(dir, 'district'), o.records, o.recordBytes, '622')
-    figures.sync_archive = `${o.records} records, ${(gen.payload / 1e6).toFixed(0)} MB (generated in ${((performance.now() - genStarted) / 1000).toFixed(0)} s)`
-    const province = await startNode(cleanup, { dataDir: join(dir, 'province'), role: 'province' })
+    const gen = await generate(join(dir, 'district'), records, recordBytes, '622')
+    figures[`${name}_archive`] = `${records} records of ${recordBytes / 1000} KB, ${(gen.payload / 1e6).toFixed(0)} MB (generated in ${((performance.now() - genStarted) / 1000).toFixed(0)} s)`
+    const province = await startNode(cleanup, { dataDir: join(dir, 'province'), role: 'province', env: { SOHOA_LOG_LEVEL: process.env.SOHOA_BENCH_LOG_LEVEL ?? 'info' }, ...(process.env.SOHOA_BENCH_PREFIX ? { prefix: [process.env.SOHOA_BENCH_PREFIX] } : {}) })
+    if (process.env.SOHOA_BENCH_LOG_LEVEL) cleanup.teardown(() => { process.stderr.write(province.logs.filter(l => l.includes('batch stored')).slice(-5).join('\n') + '\n') })
     const address = await provinceAddress(province)
     const port = Number(/\/tcp\/(\d+)/.exec(address)![1])
     await register(province, gen.peerId, '622')
     const district = await startNode(cleanup, { dataDir: join(dir, 'district'), role: 'district', province: address, schedule: '0 0 1 1 *|1 0 1 1 *' })
     const r = await replicateOnce(district, province, port)
-    figures.sync_loopback_seconds = Number(r.seconds.toFixed(1))
-    figures.sync_loopback_MB_per_s = Number((gen.payload / 1e6 / r.seconds).toFixed(1))
-    figures.sync_loopback_records_per_s = Math.round(o.records / r.seconds)
-    figures.sync_cpu_seconds_district = Number(r.cpuDistrict.toFixed(1))
-    figures.sync_cpu_seconds_province = Number(r.cpuProvince.toFixed(1))
-    figures.sync_wire_over_payload = Number((r.wireSent / gen.payload).toFixed(4))
-    figures.sync_wire_both_ways_over_payload = Number(((r.wireSent + r.wireReceived) / gen.payload).toFixed(4))
+    figures[`${name}_loopback_seconds`] = Number(r.seconds.toFixed(1))
+    figures[`${name}_loopback_MB_per_s`] = Number((gen.payload / 1e6 / r.seconds).toFixed(1))
+    figures[`${name}_loopback_records_per_s`] = Math.round(records / r.seconds)
+    figures[`${name}_cpu_seconds_district`] = Number(r.cpuDistrict.toFixed(1))
+    figures[`${name}_cpu_seconds_province`] = Number(r.cpuProvince.toFixed(1))
+    figures[`${name}_wire_over_payload`] = Number((r.wireSent / gen.payload).toFixed(4))
+    figures[`${name}_wire_both_ways_over_payload`] = Number(((r.wireSent + r.wireReceived) / gen.payload).toFixed(4))
     await district.stop()
     await province.stop()
     return figures

@@ -22,7 +22,8 @@ t.test('1 MB/s cap: 20 MB in 18-22 s, ±10 % over any 10 s; a closing window pau
   const d = await startNode(t, { dataDir: dirD, role: 'district', province: address, bandwidth: CAP, schedule: '0 0 1 1 *|1 0 1 1 *' })
   await register(province, seed.peerId, '626')
 
-  const partial = join(dirP, 'replica', 'partial', sha)
+  // Each district's partial files live apart at the province.
+  const partial = join(dirP, 'replica', 'partial', 'd', seed.peerId, sha)
   const samples: Array<{ at: number, bytes: number }> = []
   const started = performance.now()
   let done = false
@@ -60,7 +61,7 @@ t.test('1 MB/s cap: 20 MB in 18-22 s, ±10 % over any 10 s; a closing window pau
   await api(province, 'POST', '/api/v1/sync/peers', { peerId: seedW.peerId, unit: '626' })
   // A window of 5 s every 20 s (cron with seconds): open at :00, :20, :40, closed from :05, :25, :45.
   const w = await startNode(t, { dataDir: dirW, role: 'district', province: address, bandwidth: CAP, schedule: '0,20,40 * * * * *|5,25,45 * * * * *' })
-  const partialW = join(dirP, 'replica', 'partial', seedW.records[0].files[0].sha256)
+  const partialW = join(dirP, 'replica', 'partial', 'd', seedW.peerId, seedW.records[0].files[0].sha256)
   const size = async (): Promise<number> => await stat(partialW).then(s => s.size, () => 0)
   await waitFor('the transfer to start in the window', async () => (await size()) > 0, 60_000, 100)
   await waitFor('the window to close', async () => (await api(w, 'GET', '/api/v1/sync/status')).body.window.open === false, 20_000, 100)

@@ -66,7 +66,10 @@ t.test('wipe a district, restore it from the province (same key, then a new key)
   t.not(fresh.peerId, seed.peerId)
   const authorised = await api(province, 'POST', '/api/v1/sync/peers', { peerId: fresh.peerId, unit: '627', replaces: seed.peerId })
   t.match(authorised, { status: 201, body: { replica: seed.peerId } })
-  t.equal((await api(fresh, 'POST', '/api/v1/sync/restore')).status, 202)
+  // The province's word on who signed the old log is not taken: the admin vouches for the lost key. The old key
+  // is revoked by the replacement (refused from now on), which the admin sees in the peer list.
+  t.match((await api(province, 'GET', '/api/v1/sync/peers')).body.peers.find((p: any) => p.peerId === seed.peerId), { revoked: { after: seed.head, reason: /replaced by/ } })
+  t.equal((await api(fresh, 'POST', '/api/v1/sync/restore', { trust: [seed.peerId] })).status, 202)
   const progress = await waitFor('the new node restored', async () => { const p = (await api(fresh, 'GET', '/api/v1/sync/status')).body.restore; return p.state !== 'running' && p })
   t.match(progress, { state: 'done', entries: seed.head })
   t.equal((await api(fresh, 'GET', `/api/v1/records/${seed.records[1].id}`)).status, 200)

@@ -4,7 +4,7 @@
  * chunks in flight), the file arrives whole and verified, and nothing is stored twice.
  */
 import { randomBytes } from 'node:crypto'
-import { stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
@@ -26,7 +26,12 @@ async function freePort (): Promise<number> {
 }
 
 async function partialSize (province: SyncNode, sha256: string): Promise<number> {
-  try { return (await stat(join(province.dataDir, 'replica', 'partial', sha256))).size } catch { return 0 }
+  // Each district's partial files live apart at the province (replica/partial/d/<replica>/).
+  const root = join(province.dataDir, 'replica', 'partial', 'd')
+  for (const replica of await readdir(root).catch(() => [] as string[])) {
+    try { return (await stat(join(root, replica, sha256))).size } catch {}
+  }
+  return 0
 }
 
 /** The offsets the province asked from, as its log says (one line per want). */

@@ -30,6 +30,13 @@ export function addSyncCommands (program: Command, withApi: WithApi, config: () 
   peers.command('list').action(async () => {
     await withApi(async (client) => print(await callApi(client, 'GET', '/api/v1/sync/peers')))
   })
+  peers.command('revoke')
+    .description('thu hồi khóa của một nút huyện (mất, bị lộ): từ chối kết nối và mọi bản ghi nó ký sau thời điểm này / revoke a district key (lost, stolen): refused at connect, and every entry it signs from now on')
+    .argument('<peerId>')
+    .requiredOption('--reason <text>', 'lý do / why')
+    .action(async (peerId: string, opts: { reason: string }) => {
+      await withApi(async (client) => print(await callApi(client, 'POST', `/api/v1/sync/peers/${encodeURIComponent(peerId)}/revoke`, { reason: opts.reason })))
+    })
   peers.command('resume')
     .description('cho đồng bộ tiếp sau lỗi kiểm tra / let a district replicate again after a verification failure')
     .argument('<peerId>')
@@ -57,10 +64,12 @@ export function addSyncCommands (program: Command, withApi: WithApi, config: () 
   program.command('restore')
     .description('lấy lại toàn bộ kho lưu trữ của nút này từ nút tỉnh / take this node\'s whole archive back from the province')
     .option('--from-province', 'từ nút tỉnh (nguồn duy nhất hiện có) / from the province (the only source so far)')
-    .action(async (opts: { fromProvince?: boolean }) => {
+    .option('--trust <peerIds>', 'khóa cũ của nhật ký nút này mà quản trị viên xác nhận (khóa bị mất đã được thay), cách nhau bởi dấu phẩy / earlier keys of this node\'s log the admin vouches for (the lost key it replaced), comma-separated')
+    .action(async (opts: { fromProvince?: boolean, trust?: string }) => {
       if (!opts.fromProvince) throw new AppError('VALIDATION', { source: 'say where from: --from-province' })
+      const trust = (opts.trust ?? '').split(',').map(s => s.trim()).filter(Boolean)
       await withApi(async (client) => {
-        await callApi(client, 'POST', '/api/v1/sync/restore', undefined, 202)
+        await callApi(client, 'POST', '/api/v1/sync/restore', { trust }, 202)
         let last = ''
         for (;;) {
           await new Promise(resolve => setTimeout(resolve, 500))

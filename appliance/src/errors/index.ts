@@ -117,6 +117,8 @@ export const CATALOGUE = {
   SYNC_PEER_UNKNOWN: { status: 404, vi: 'Nút này chưa được đăng ký với tỉnh', en: 'This node is not registered with the province' },
   SYNC_PEER_EXISTS: { status: 409, vi: 'Nút này đã được đăng ký cho một đơn vị khác', en: 'This node is already registered for another unit' },
   SYNC_OUT_OF_ORDER: { status: 409, vi: 'Bản ghi nhật ký đến sai thứ tự hoặc thiếu tệp', en: 'Log entries arrived out of order or without their files' },
+  SYNC_PARTIAL_SPACE: { status: 507, vi: 'Huyện này đã dùng hết dung lượng dành cho tệp đang truyền dở tại nút tỉnh', en: 'This district has used up the space the province keeps for its unfinished file transfers' },
+  SYNC_PEER_REVOKED: { status: 409, vi: 'Khóa của nút này đã bị thu hồi', en: 'This node\'s key has been revoked' },
   SYNC_FAILED: { status: 502, vi: 'Đồng bộ với nút tỉnh thất bại', en: 'Replication with the province failed' },
   RESTORE_RUNNING: { status: 409, vi: 'Đang khôi phục dữ liệu từ nút tỉnh', en: 'A restore from the province is already running' },
   // the outbox to the one-stop systems and the national portal (issue 7)

@@ -145,11 +145,11 @@ export class ResultLookup {
   private async resolve (recordId: string, replicas: string[]): Promise<ArchivedResult | null> {
     const own = await this.opts.store.getRecord(recordId)
     if (own) return ofRecord(own)
-    for (const replica of replicas) {
-      const r = await this.opts.store.replicas.getRecord(replica, recordId)
-      if (r) return await this.ofReplica(r)
-    }
-    return null
+    // Ids are unique per replica only: the live record of this id stored first at this node (the one the search
+    // index holds; see replica/province.ts), so another district's deleted copy of the id hides nothing.
+    const holders = (await this.opts.store.replicas.holders(recordId, replicas)).filter(r => !r.deleted)
+    holders.sort((x, y) => (x.storedAt ?? '').localeCompare(y.storedAt ?? '') || x.replica.localeCompare(y.replica))
+    return holders[0] ? await this.ofReplica(holders[0]) : null
   }
 
   /** What the district's log said of the record; its PDF must be in the shared file store to be handed out. */

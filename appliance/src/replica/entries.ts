@@ -11,8 +11,15 @@ import type { CheckedBatch, EntryFailure, LogPosition, StoredEntry } from '../..
 export interface CheckContext {
   /** The position the first new entry must follow. */
   after: LogPosition
-  /** Peer IDs allowed to have signed these entries. */
-  signers: ReadonlySet<string>
+  /** Peer IDs allowed to have signed these entries, each with the last seq it may sign (Infinity: no limit). */
+  signers: Map<string, number>
+  /** Largest size a file reference may claim (a claim is what the receiver reserves room for). */
+  maxFileBytes: number
+  /**
+   * Restore: an entry `node.key {peerId}` signed by a trusted key introduces that key (added to `signers`), so a
+   * node can hand its log over to a new key without the province's word.
+   */
+  introductions?: boolean
   /** Hash of an entry already held at `seq` (entries at or before `after` are compared, not re-applied). */
   held?: (seq: number) => Promise<string | undefined>
   /** Extra checks of a verified body (e.g. the record's unit belongs to the district). */
@@ -37,7 +44,9 @@ export async function checkEntries (ctx: CheckContext, entries: StoredEntry[]): 
     let body: LogEntryBody
     try {
       const signer = String(decodeEnvelope(entry.envelope).body?.node ?? '')
-      if (!ctx.signers.has(signer)) return fail(entry.seq, 'signed by a key that is not this district\'s')
+      const until = ctx.signers.get(signer)
+      if (until === undefined) return fail(entry.seq, 'signed by a key that is not this district\'s')
+      if (entry.seq > until) return fail(entry.seq, `signed by a key revoked after entry ${until}`)
       body = verifyEnvelope(entry.envelope, { expectedSeq: entry.seq, prevHash: prev.hash, peerId: signer })
     } catch (err) {
       return fail(entry.seq, problemOf(err))
@@ -45,9 +54,15 @@ export async function checkEntries (ctx: CheckContext, entries: StoredEntry[]): 
     const extra = await ctx.inspect?.(body)
     if (extra) return fail(entry.seq, extra)
     const hash = entryHash(entry.envelope)
+    const refs: CheckedBatch['files'] = []
     for (const f of body.files ?? []) {
       if (!/^[0-9a-f]{64}$/.test(String(f.sha256)) || !Number.isSafeInteger(f.size) || f.size < 0) return fail(entry.seq, 'a file reference is malformed')
-      files.push({ sha256: f.sha256, size: f.size, seq: entry.seq })
+      if (f.size > ctx.maxFileBytes) return fail(entry.seq, `a file claims ${f.size} bytes, more than the ${ctx.maxFileBytes} a file may have`)
+      refs.push({ sha256: f.sha256, size: f.size, seq: entry.seq })
+    }
+    files.push(...refs)
+    if (ctx.introductions && body.type === 'node.key' && typeof body.data?.peerId === 'string' && !ctx.signers.has(body.data.peerId)) {
+      ctx.signers.set(body.data.peerId, Infinity)
     }
     accepted.push(entry)
     bodies.push(body)

@@ -5,7 +5,7 @@
  * lives in `sync/` and sees only the `ReplicaSource` / `ReplicaSink` interfaces built here.
  *
  * ```ts
- * const replica = await createReplica({ role: config.role, store, log: archiveLog, search, units, peerId, dataDir, maxPixels, logger })
+ * const replica = await createReplica({ role: config.role, store, log: archiveLog, search, units, peerId, dataDir, maxPixels, maxFileBytes, logger })
  * const sync = await startSync({ config, key, source: replica.source, sink: replica.sink, log, mode })
  * ```
  */
@@ -37,6 +37,8 @@ export interface ReplicaOptions {
   peerId: string
   dataDir: string
   maxPixels: number
+  /** The intake limit: no file a log entry names may claim more. */
+  maxFileBytes: number
   logger: Logger
   /** Province: tables sent down besides the unit catalogue. District: how it takes them. */
   sendTables?: () => Promise<SharedTable[]>
@@ -58,10 +60,11 @@ export async function createReplica (opts: ReplicaOptions): Promise<Replica> {
   await partial.init()
   const logger = opts.logger.child({ module: 'replica' })
   if (opts.role === 'province') {
-    const sink = new ProvinceReplicas({ store: opts.store, search: opts.search, units: opts.units, partial, peerId: opts.peerId, log: logger, sharedTables: opts.sendTables })
+    // Room for a district's unfinished transfers: two of the largest files (one being received, one cut earlier).
+    const sink = new ProvinceReplicas({ store: opts.store, search: opts.search, units: opts.units, partial, peerId: opts.peerId, log: logger, sharedTables: opts.sendTables, maxFileBytes: opts.maxFileBytes, partialBytesPerDistrict: 2 * opts.maxFileBytes })
     return { sink, recover: async () => await sink.recover(), reindex: async () => await sink.reindexAll(), close: async () => await partial.close() }
   }
-  const restore = new DistrictRestore({ store: opts.store, log: opts.log, search: opts.search, partial, peerId: opts.peerId, maxPixels: opts.maxPixels, logger })
+  const restore = new DistrictRestore({ store: opts.store, log: opts.log, search: opts.search, partial, peerId: opts.peerId, maxPixels: opts.maxPixels, maxFileBytes: opts.maxFileBytes, logger })
   const source = new DistrictReplica({ store: opts.store, log: opts.log, units: opts.units, peerId: opts.peerId, restore, tables: opts.takeTables })
   return { source, recover: async () => 0, reindex: async () => ({ records: 0 }), close: async () => await partial.close() }
 }

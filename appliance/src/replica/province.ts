@@ -11,7 +11,7 @@ import { searchDocumentOf } from '../records/index.js'
 import type { SearchService } from '../search/index.js'
 import type { RecordEntry, ReplicaPeer, ReplicaRecord, ReplicaState, Store } from '../store/index.js'
 import type { Units } from '../units/index.js'
-import type { CheckedBatch, DistrictSummary, EntryFailure, LogPosition, ReplicaSink, SharedTable, StoredEntry } from '../../../sync/src/index.js'
+import type { CheckedBatch, DistrictSummary, EntryFailure, FileReceiver, LogPosition, ReplicaSink, SharedTable, StoredEntry } from '../../../sync/src/index.js'
 import { checkEntries, entryHash } from './entries.js'
 import type { PartialFiles } from './partial-files.js'
 import { readStoredRange, storedFileSize, textOfTextFile } from './stored-files.js'
@@ -27,6 +27,10 @@ export interface ProvinceReplicasOptions {
   log: Logger
   /** Tables sent down besides the unit catalogue (the result-type table). */
   sharedTables?: () => Promise<SharedTable[]>
+  /** Largest file an entry may claim (the intake limit): a claim is what the province reserves room for. */
+  maxFileBytes: number
+  /** Bytes of partial files one district may hold at the province (its unfinished transfers). */
+  partialBytesPerDistrict: number
 }
 
 export class ProvinceReplicas implements ReplicaSink {
@@ -59,6 +63,11 @@ export class ProvinceReplicas implements ReplicaSink {
     return await this.opts.store.replicas.listPeers()
   }
 
+  /**
+   * Registers a district node. With `replaces`, the new key takes over the replica of a node that lost its key,
+   * and the old key is revoked at the replica's current position (a lost key may be in someone else's hands). The
+   * peer, its replica's first state and that revocation are one synced batch.
+   */
   async addPeer (peerId: string, unit: string, opts: { replaces?: string } = {}): Promise<ReplicaPeer> {
     const { store, units } = this.opts
     try {
@@ -70,26 +79,74 @@ export class ProvinceReplicas implements ReplicaSink {
     return await store.lock('replica-peers', async () => {
       const existing = await store.replicas.getPeer(peerId)
       let replica = peerId
+      let old: ReplicaPeer | undefined
       if (opts.replaces) {
-        const old = await store.replicas.getPeer(opts.replaces)
+        old = await store.replicas.getPeer(opts.replaces)
         if (!old) throw new AppError('SYNC_PEER_UNKNOWN', { peerId: opts.replaces })
         if (old.unit !== unit) throw new AppError('VALIDATION', { unit: `the replaced node files under ${old.unit}` })
         replica = old.replica
       }
       if (existing) {
-        if (existing.unit === unit && existing.replica === replica) return existing
+        if (existing.unit === unit && existing.replica === replica && !existing.revoked) return existing
         throw new AppError('SYNC_PEER_EXISTS', { peerId, unit: existing.unit })
       }
       const peer: ReplicaPeer = { peerId, unit, replica, addedAt: new Date().toISOString() }
-      await store.replicas.putPeer(peer)
-      if (!(await store.replicas.getState(replica))) await store.replicas.putState(newState(replica, unit))
-      this.opts.log.info({ peer: peerId, unit, replica }, 'district registered')
-      return peer
+      return await store.lock(`replica:${replica}`, async () => {
+        const current = await store.replicas.getState(replica)
+        const peers = [peer]
+        if (old && !old.revoked) peers.push({ ...old, revoked: { at: peer.addedAt, after: current?.acked.seq ?? 0, reason: `replaced by ${peerId}` } })
+        await store.replicas.putPeers(peers, current ? [] : [newState(replica, unit)])
+        this.opts.log.info({ peer: peerId, unit, replica, ...(old ? { revoked: old.peerId } : {}) }, 'district registered')
+        return peer
+      })
     })
   }
 
-  async signers (replica: string): Promise<string[]> {
-    return [...new Set([replica, ...(await this.peers()).filter(p => p.replica === replica).map(p => p.peerId)])]
+  /**
+   * Revokes a district key. Entries it signed up to the replica's current position stay (they were checked when
+   * they came); anything it signs later is refused, and the gater refuses its connections.
+   */
+  async revokePeer (peerId: string, reason: string): Promise<ReplicaPeer> {
+    const { store } = this.opts
+    return await store.lock('replica-peers', async () => {
+      const peer = await store.replicas.getPeer(peerId)
+      if (!peer) throw new AppError('SYNC_PEER_UNKNOWN', { peerId })
+      if (peer.revoked) return peer
+      return await store.lock(`replica:${peer.replica}`, async () => {
+        const state = await store.replicas.getState(peer.replica)
+        const revoked: ReplicaPeer = { ...peer, revoked: { at: new Date().toISOString(), after: state?.acked.seq ?? 0, reason } }
+        await store.replicas.putPeers([revoked])
+        this.opts.log.warn({ peer: peerId, replica: peer.replica, after: revoked.revoked!.after }, 'district key revoked')
+        return revoked
+      })
+    })
+  }
+
+  /** The keys that may sign a replica's entries: every peer registered for it, a revoked one up to its revocation point. */
+  async signers (replica: string): Promise<Map<string, number>> {
+    const out = new Map<string, number>()
+    for (const p of await this.peers()) if (p.replica === replica) out.set(p.peerId, p.revoked ? p.revoked.after : Infinity)
+    return out
+  }
+
+  /** Repair: a peer whose replica has no state (a registration written in two steps by an earlier version, cut between them). */
+  async repairPeers (): Promise<number> {
+    const { store } = this.opts
+    let repaired = 0
+    for (const peer of await this.peers()) {
+      await store.lock(`replica:${peer.replica}`, async () => {
+        if (await store.replicas.getState(peer.replica)) return
+        await store.replicas.putPeers([], [newState(peer.replica, peer.unit)])
+        repaired++
+      })
+    }
+    if (repaired > 0) this.opts.log.warn({ repaired }, 'replica states repaired for registered districts')
+    return repaired
+  }
+
+  /** A replica's partial files, within the district's budget (a district cannot fill the province's disk with claims). */
+  receiver (replica: string): FileReceiver {
+    return this.opts.partial.scope(replica, this.opts.partialBytesPerDistrict)
   }
 
   private async state (replica: string): Promise<ReplicaState> {
@@ -143,9 +200,19 @@ export class ProvinceReplicas implements ReplicaSink {
     const allowed = new Set(await this.opts.units.unitsUnder(state.unit).catch(() => [state.unit]))
     const { accepted, files, failure } = await checkEntries({
       after: state.acked,
-      signers: new Set(await this.signers(replica)),
+      signers: await this.signers(replica),
+      maxFileBytes: this.opts.maxFileBytes,
       held: async (seq) => (await this.opts.store.replicas.getEntry(replica, seq))?.hash,
-      inspect: async (body) => body.unit && !allowed.has(body.unit) ? `unit ${body.unit} is not under district ${state.unit} in the province's catalogue` : null
+      inspect: async (body) => {
+        // The unit a record is filed under is the signed envelope's, always present and always one of the
+        // district's units: nothing falls back to unchecked data.
+        if (!body.recordId && body.unit === undefined) return null
+        if (typeof body.unit !== 'string' || body.unit === '') return 'the entry names no unit'
+        if (!allowed.has(body.unit)) return `unit ${body.unit} is not under district ${state.unit} in the province's catalogue`
+        const claimed = (body.data?.record as { unit?: unknown } | undefined)?.unit
+        if (claimed !== undefined && claimed !== body.unit) return `the record says unit ${String(claimed)}, the entry ${body.unit}`
+        return null
+      }
     }, entries)
     return { accepted, files, ...(failure ? { failure } : {}) }
   }
@@ -187,7 +254,7 @@ export class ProvinceReplicas implements ReplicaSink {
       if (current) return
       const data = (body.data?.record ?? {}) as Record<string, unknown>
       const files = (body.files ?? []).map(f => ({ sha256: f.sha256, size: f.size, role: f.role }))
-      const record: ReplicaRecord = { id, replica, unit: String(body.unit ?? data.unit ?? state.unit), seq, files, record: data }
+      const record: ReplicaRecord = { id, replica, unit: String(body.unit), seq, files, record: data, storedAt: new Date().toISOString() }
       records.set(id, record)
       state.records++
       state.pages += pagesOf(record)
@@ -195,6 +262,8 @@ export class ProvinceReplicas implements ReplicaSink {
       return
     }
     if (!current || current.deleted) return
+    // A later entry about a record changes it only under the unit it was filed under.
+    if (body.unit !== undefined && body.unit !== current.unit) return
     if (body.type === 'record.validity') {
       records.set(id, { ...current, record: { ...current.record, validity: body.data?.validity ?? current.record.validity } })
     } else if (body.type === 'record.deleted') {
@@ -205,11 +274,22 @@ export class ProvinceReplicas implements ReplicaSink {
     }
   }
 
-  /** Puts replica records into the shared search (their unit makes `?unit=` span the replicas). Idempotent. */
+  /**
+   * Puts replica records into the shared search (their unit makes `?unit=` span the replicas). Idempotent.
+   * Record ids are unique per replica only (a district can copy another's ids: they are printed in every QR), and
+   * this search index holds one document per id: the document of an id is the live record stored first at this
+   * node, whichever replica it is in, so another district archiving or deleting the same id never replaces or
+   * removes it. (Every replica record stays in the replica store under (replica, record).)
+   */
   private async index (records: ReplicaRecord[]): Promise<void> {
     const { search, store } = this.opts
-    for (const r of records) {
-      if (r.deleted) { await search.removeDocument(r.id); continue }
+    const replicas = [...new Set((await this.peers()).map(p => p.replica))]
+    for (const id of new Set(records.map(r => r.id))) {
+      const holders = (await store.replicas.holders(id, replicas)).filter(h => !h.deleted)
+      // storedAt is this node's own clock (order of arrival here), never a district's.
+      holders.sort((x, y) => (x.storedAt ?? '').localeCompare(y.storedAt ?? '') || x.replica.localeCompare(y.replica))
+      const r = holders[0]
+      if (!r) { await search.removeDocument(id); continue }
       const textFile = r.files.find(f => f.role === 'text')
       const text = textFile ? textOfTextFile(await store.files.read(textFile.sha256)).text : ''
       const doc = searchDocumentOf(asRecordEntry(r), text)
@@ -220,7 +300,7 @@ export class ProvinceReplicas implements ReplicaSink {
 
   /** Indexes what a crash left between the stored entries and the search index. */
   async recover (): Promise<number> {
-    let repaired = 0
+    let repaired = await this.repairPeers()
     for (const peer of await this.peers()) {
       if (peer.replica !== peer.peerId) continue
       const state = await this.opts.store.replicas.getState(peer.replica)
@@ -293,13 +373,21 @@ export class ProvinceReplicas implements ReplicaSink {
     return out
   }
 
-  /** A replica's record as the district's log describes it (for the province's record view). */
-  async record (id: string): Promise<ReplicaRecord | undefined> {
-    for (const peer of await this.peers()) {
-      const r = await this.opts.store.replicas.getRecord(peer.replica, id)
-      if (r) return r
+  /** The replicas' records of this id as their districts' logs describe them (one replica's, when named). */
+  async records (id: string, replica?: string): Promise<ReplicaRecord[]> {
+    const replicas = replica === undefined ? [...new Set((await this.peers()).map(p => p.replica))] : [replica]
+    const out: ReplicaRecord[] = []
+    for (const rep of replicas) {
+      const r = await this.opts.store.replicas.getRecord(rep, id)
+      if (r) out.push(r)
     }
-    return undefined
+    return out
+  }
+
+  filesOf (entries: StoredEntry[]): string[] {
+    const out: string[] = []
+    for (const e of entries) for (const f of decodeEnvelope(e.envelope).body.files ?? []) out.push(f.sha256)
+    return out
   }
 }
 

@@ -22,6 +22,8 @@ export interface RestoreOptions {
   partial: PartialFiles
   peerId: string
   maxPixels: number
+  /** Largest file an entry may claim. */
+  maxFileBytes: number
   logger: Logger
 }
 
@@ -37,10 +39,20 @@ export class DistrictRestore implements RestoreTarget {
     return { seq: h.seq, hash: h.hash }
   }
 
-  async check (after: LogPosition, entries: StoredEntry[], signers: string[] = []): Promise<CheckedBatch> {
-    const { accepted, files, failure } = await checkEntries({ after, signers: new Set([this.opts.peerId, ...signers]) }, entries)
+  /**
+   * Keys this node trusts: its own, those that signed its log before (still in its log index), those its admin
+   * names for this restore (the lost key this node replaced), and keys a `node.key` entry signed by a trusted key
+   * introduced. The province's list of signers is not asked for: a province could name any key.
+   */
+  async check (after: LogPosition, entries: StoredEntry[], trust: string[] = []): Promise<CheckedBatch> {
+    const signers = new Map<string, number>()
+    for (const id of [this.opts.peerId, ...(await this.opts.store.log.signers()).map(s => s.peerId), ...trust, ...this.introduced]) signers.set(id, Infinity)
+    const { accepted, files, failure } = await checkEntries({ after, signers, maxFileBytes: this.opts.maxFileBytes, introductions: true }, entries)
+    for (const id of signers.keys()) this.introduced.add(id)
     return { accepted, files, ...(failure ? { failure } : {}) }
   }
+
+  private readonly introduced = new Set<string>()
 
   async apply (entries: StoredEntry[]): Promise<LogPosition> {
     const touched = new Set<string>()

@@ -3,12 +3,13 @@
  * district's replica (its log and what its records say) is kept apart under its replica id (the peer ID that
  * wrote it); files are not here: they live once in the node's shared file store.
  *
- * - `peer!<peerId>`                   → ReplicaPeer: a district node allowed to connect, and its replica
+ * - `peer!<peerId>`                   → ReplicaPeer: a district node allowed to connect, its replica, its revocation
  * - `state!<replica>`                 → ReplicaState: acknowledged position, counts, contact, failures, halt
  * - `entry!<replica>!<seq, 12 digits>` → ReplicaEntry: the envelope exactly as signed (base64) and its hash
  * - `record!<replica>!<recordId>`     → ReplicaRecord: what the log says of a record (for search and counts)
  *
- * A batch of accepted entries, their records and the new state is one synced LevelDB batch.
+ * A batch of accepted entries, their records and the new state is one synced LevelDB batch; so is a registration
+ * (the peer, its replica's first state, and the revocation of the key it replaces).
  */
 import type { ReplicaEntry, ReplicaPeer, ReplicaRecord, ReplicaState } from './types.js'
 
@@ -39,6 +40,14 @@ export class ReplicaStore {
     await this.sub.batch([{ type: 'put', key: `peer!${peer.peerId}`, value: peer }], { sync: true })
   }
 
+  /** Peers and replica states written together, so a crash never leaves a peer without its replica's state. */
+  async putPeers (peers: ReplicaPeer[], states: ReplicaState[] = []): Promise<void> {
+    const ops: Array<{ type: 'put', key: string, value: unknown }> = []
+    for (const p of peers) ops.push({ type: 'put', key: `peer!${p.peerId}`, value: p })
+    for (const s of states) ops.push({ type: 'put', key: `state!${s.replica}`, value: s })
+    await this.sub.batch(ops, { sync: true })
+  }
+
   async getState (replica: string): Promise<ReplicaState | undefined> {
     return await this.sub.get(`state!${replica}`) ?? undefined
   }
@@ -65,6 +74,12 @@ export class ReplicaStore {
   async getRecords (replica: string, ids: string[]): Promise<Array<ReplicaRecord | undefined>> {
     if (ids.length === 0) return []
     return (await this.sub.getMany(ids.map(id => recordKey(replica, id)))).map(r => r ?? undefined)
+  }
+
+  /** The records of this id in each of these replicas (ids are unique per replica only). */
+  async holders (id: string, replicas: string[]): Promise<ReplicaRecord[]> {
+    if (replicas.length === 0) return []
+    return (await this.sub.getMany(replicas.map(r => recordKey(r, id)))).filter((r): r is ReplicaRecord => r !== undefined && r !== null)
   }
 
   /** Every record of one replica (or of all), in id order. */

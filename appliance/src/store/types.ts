@@ -332,6 +332,8 @@ export interface ReplicaPeer {
   /** The replica's id: the peer ID that first wrote it (a node that lost its key is registered to replace it). */
   replica: string
   addedAt: string
+  /** Revoked (lost or stolen key): refused at connect; it may have signed the replica's entries up to `after` only. */
+  revoked?: { at: string, after: number, reason: string } | null
 }
 
 export interface ReplicaFailure {
@@ -382,6 +384,8 @@ export interface ReplicaRecord {
   /** `data.record` of that entry (fields, codes, validity, retention, pdf…), updated by later validity entries. */
   record: Record<string, unknown>
   deleted?: { seq: number, at: string }
+  /** When this node stored it (its own clock: the order records of the same id arrived in, across replicas). */
+  storedAt?: string
 }
 
 // ---- the archive log (see log-store.ts and archive/log/) ----

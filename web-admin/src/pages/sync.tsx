@@ -2,6 +2,7 @@
 import { ApiError, get, post } from '../api.js'
 import { ErrorBox, Facts, Loading, Notice } from '../components/ui.js'
 import { fmtBytes, fmtDateTime, fmtNumber } from '../format.js'
+import { useState } from 'preact/hooks'
 import { useAction, useInterval, useLoad } from '../hooks.js'
 import { useI18n, type MessageKey } from '../i18n/index.js'
 import { useSession } from '../session.js'
@@ -58,7 +59,59 @@ export function SyncPage () {
           {action.done && <Notice kind='ok'>{action.done}</Notice>}
         </>
       )}
+      {s?.role === 'province' && can('admin') && <DistrictKeys />}
       <p class='small muted'>{t('sync.settings')}</p>
     </div>
+  )
+}
+
+interface PeerView { peerId: string, unit: string, replica: string, addedAt: string, revoked?: { at: string, after: number, reason: string } | null }
+
+/** Province: the district keys allowed to replicate, and revoking one (a lost or stolen key). */
+function DistrictKeys () {
+  const { t, lang } = useI18n()
+  const peers = useLoad(async () => (await get<{ peers: PeerView[] }>('/sync/peers')).peers, [])
+  const action = useAction()
+  const [revoking, setRevoking] = useState<string | null>(null)
+  const [reason, setReason] = useState('')
+  const revoke = (peerId: string): void => {
+    void action.run(async () => {
+      await post(`/sync/peers/${encodeURIComponent(peerId)}/revoke`, { reason })
+      setRevoking(null)
+      setReason('')
+      peers.reload()
+      return t('sync.revoked')
+    })
+  }
+  return (
+    <section data-testid='sync-peers'>
+      <h2>{t('sync.peers')}</h2>
+      <ErrorBox error={peers.error} onRetry={peers.reload} />
+      <table>
+        <thead><tr><th>{t('sync.peerId')}</th><th>{t('sync.unit')}</th><th>{t('sync.addedAt')}</th><th>{t('sync.keyState')}</th><th /></tr></thead>
+        <tbody>
+          {(peers.data ?? []).map(p => (
+            <tr key={p.peerId} data-peer={p.peerId}>
+              <td class='mono small'>{p.peerId}{p.replica !== p.peerId ? <div class='muted'>{t('sync.replicaOf', { replica: p.replica })}</div> : null}</td>
+              <td>{p.unit}</td>
+              <td>{fmtDateTime(p.addedAt, lang)}</td>
+              <td>{p.revoked ? `${t('sync.keyRevoked', { after: String(p.revoked.after) })} (${fmtDateTime(p.revoked.at, lang)}): ${p.revoked.reason}` : t('sync.keyActive')}</td>
+              <td>
+                {!p.revoked && revoking !== p.peerId && <button type='button' class='danger' onClick={() => { setRevoking(p.peerId); setReason('') }}>{t('sync.revoke')}</button>}
+                {!p.revoked && revoking === p.peerId && (
+                  <form onSubmit={(e) => { e.preventDefault(); revoke(p.peerId) }}>
+                    <label>{t('sync.revokeReason')} <input name='reason' required value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} /></label>
+                    <button type='submit' class='danger' disabled={action.busy || reason.trim() === ''}>{t('sync.revokeConfirm')}</button>
+                    <button type='button' onClick={() => setRevoking(null)}>{t('sync.cancel')}</button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ErrorBox error={action.error} />
+      {action.done && <Notice kind='ok'>{action.done}</Notice>}
+    </section>
   )
 }

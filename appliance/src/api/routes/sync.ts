@@ -28,7 +28,8 @@ const districtSchema = {
   }
 } as const
 
-const peerSchema = { type: 'object', properties: { peerId: { type: 'string' }, unit: { type: 'string' }, replica: { type: 'string' }, addedAt: { type: 'string' } } } as const
+const revocation = { type: ['object', 'null'], properties: { at: { type: 'string' }, after: { type: 'integer' }, reason: { type: 'string' } } } as const
+const peerSchema = { type: 'object', properties: { peerId: { type: 'string' }, unit: { type: 'string' }, replica: { type: 'string' }, addedAt: { type: 'string' }, revoked: revocation } } as const
 
 export default async function syncRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const sync = (): SyncService => {
@@ -51,8 +52,14 @@ export default async function syncRoutes (app: FastifyInstance, { services }: { 
 
   app.post('/api/v1/sync/run', { config: { permission: 'admin' } }, async () => await district().run())
 
-  app.post('/api/v1/sync/restore', { config: { permission: 'admin' } }, async (_request, reply) => {
-    const progress = await district().restore()
+  app.post<{ Body: { trust?: string[] } | undefined }>('/api/v1/sync/restore', {
+    config: { permission: 'admin' },
+    schema: {
+      // `trust`: keys of this node's log the admin vouches for (the lost key a new node replaced); the province's word is not taken.
+      body: { type: ['object', 'null'], additionalProperties: false, properties: { trust: { type: 'array', maxItems: 16, items: { type: 'string', pattern: PEER_ID } } } }
+    }
+  }, async (request, reply) => {
+    const progress = await district().restore({ trust: request.body?.trust ?? [] })
     return await reply.code(202).send(progress)
   })
 
@@ -82,6 +89,15 @@ export default async function syncRoutes (app: FastifyInstance, { services }: { 
     return await reply.code(201).send(await province().addPeer(peerId, unit, replaces ? { replaces } : {}))
   })
 
+  app.post<{ Params: { peerId: string }, Body: { reason: string } }>('/api/v1/sync/peers/:peerId/revoke', {
+    config: { permission: 'admin' },
+    schema: {
+      params: { type: 'object', properties: { peerId: { type: 'string', pattern: PEER_ID } } },
+      body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+      response: { 200: peerSchema }
+    }
+  }, async (request) => await province().revokePeer(request.params.peerId, request.body.reason))
+
   app.post<{ Params: { peerId: string } }>('/api/v1/sync/districts/:peerId/resume', {
     config: { permission: 'admin' },
     schema: { params: { type: 'object', properties: { peerId: { type: 'string', pattern: PEER_ID } } }, response: { 200: { type: 'object', properties: { resumed: { type: 'boolean' } } } } }
@@ -91,12 +107,19 @@ export default async function syncRoutes (app: FastifyInstance, { services }: { 
     return { resumed }
   })
 
-  app.get<{ Params: { id: string } }>('/api/v1/sync/records/:id', {
+  // Record ids are unique per replica only: `?replica=` names the district's replica; without it, the record of
+  // this id stored first at the province (the one search shows), and `others` says which replicas hold it too.
+  app.get<{ Params: { id: string }, Querystring: { replica?: string } }>('/api/v1/sync/records/:id', {
     config: { permission: 'read' },
-    schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } } }
+    schema: {
+      params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { replica: { type: 'string', pattern: PEER_ID } } }
+    }
   }, async (request) => {
-    const record = await province().replicaRecord(request.params.id)
+    const records = await province().replicaRecords(request.params.id, request.query.replica) as Array<{ replica: string, storedAt?: string }>
+    records.sort((x, y) => (x.storedAt ?? '').localeCompare(y.storedAt ?? '') || x.replica.localeCompare(y.replica))
+    const [record, ...others] = records
     if (!record) throw new AppError('RECORD_NOT_FOUND', { recordId: request.params.id })
-    return record
+    return { ...record, others: others.map(r => r.replica) }
   })
 }
