@@ -8,7 +8,7 @@ import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
 import { idFloor } from './ids.js'
-import { eventKey, FILES_SWEEP_PENDING, importKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
+import { eventKey, FILES_SWEEP_PENDING, importKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SEARCH_SEGMENTS, SUBLEVELS, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
 import { AuditStore, type AuditSublevel } from './audit-store.js'
@@ -122,7 +122,10 @@ export class Store {
     this.db = new Level<string, any>(join(dataDir, 'db'), { valueEncoding: 'json' })
     this.files = new FileStore(join(dataDir, 'files'))
     for (const name of SUBLEVELS) this.subs.set(name, this.db.sublevel<string, any>(name, { valueEncoding: 'json' }) as unknown as Sub)
-    this.searchIndex = new SearchIndexStore(this.subs.get('index') as unknown as IndexSublevel)
+    // Segment blobs are binary: a sublevel of their own with 'view' values (the JSON sublevels cannot hold bytes).
+    this.searchIndex = new SearchIndexStore(this.subs.get('index') as unknown as IndexSublevel, {
+      blobs: this.db.sublevel<string, Uint8Array>(SEARCH_SEGMENTS, { valueEncoding: 'view' }) as unknown as IndexSublevel
+    })
     this.inventory = new InventoryStore(this.subs.get('inventory') as unknown as InventorySublevel)
     this.replicas = new ReplicaStore(this.subs.get('replicas') as unknown as ReplicaSublevel)
     this.log = new LogStore(this.subs.get('log') as unknown as LogSublevel, this.subs.get('logindex') as unknown as LogSublevel)

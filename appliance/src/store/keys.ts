@@ -17,7 +17,8 @@
  * | users      | `<username>`                 | User                               |
  * | tokens     | `<sha256 of the secret>`     | Token                              |
  * | sessions   | `<sha256 of the cookie>`     | Session                            |
- * | index      | see `search-index.ts`        | the full-text index                |
+ * | index      | see `search-index.ts`        | the full-text index: documents, memtable, segment list |
+ * | searchseg  | see `search-index.ts`        | the index's segment blobs (binary values) |
  * | events     | `<recordId>!<eventId>`       | RecordEvent (a record's history)   |
  * | versions   | `<recordId>!<version, 6 digits>` | RecordVersion (who changed what) |
  * | targets    | `<unit>!<year>`              | Target (pages planned)             |
@@ -36,6 +37,9 @@ export const SUBLEVELS = [
   'targets', 'inventory', 'replicas', 'log', 'logindex',
   'audit', 'outbox'
 ] as const
+
+/** The binary sublevel of the search index's segments (not in SUBLEVELS: those hold JSON). */
+export const SEARCH_SEGMENTS = 'searchseg'
 
 export type SublevelName = typeof SUBLEVELS[number]
 
