@@ -14,7 +14,10 @@ t.test('the sublevel types the composition root has fit the constructor', async 
   const fromStore: IndexSublevel = store.sub('index')
   const index = new SearchIndexStore(fromStore)
   await index.replace('r1', { text: 'a b', length: 2, attrs: {}, postings: new Map([['a', [0]], ['b', [1]]]) })
-  t.same((await new SearchIndexStore(fromRoot).documentFrequencies(['a', 'b', 'c'])), [1, 1, 0], 'same keys either way')
+  // A second handle rebuilds the memtable from the stored text with the engine's analyzer.
+  const other = new SearchIndexStore(fromRoot)
+  createSearchIndex(other)
+  t.same((await other.documentFrequencies(['a', 'b', 'c'])), [1, 1, 0], 'same keys either way')
 })
 
 t.test('re-indexing the same text leaves the same index and statistics', async t => {

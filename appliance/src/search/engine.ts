@@ -7,7 +7,8 @@
  * and matched fields are built for the requested page only; facets count every match from the document table.
  */
 import { AppError } from '../errors/index.js'
-import type { DocTable, Part, PositionsReader, SearchIndexStore } from '../store/search-index.js'
+import type { DocAttrs, DocTable, DocumentPostings, Part, PositionsReader, SearchIndexStore } from '../store/search-index.js'
+import type { FieldName } from '../extract/types.js'
 import { checkFields, documentNumberKey, indexAttrs, summaryOf, DOCUMENT_NUMBER_KEY } from './attributes.js'
 import { countFacets } from './facets.js'
 import { FIELD_BONUS, MAX_TEXT_TOKENS, fieldTokens, inField, matchedFields } from './fields.js'
@@ -98,7 +99,49 @@ interface Matches {
   seg: number[]
 }
 
+/** The postings of a text (NFC) and checked fields: text positions first, then each field's at its own base. */
+function analyze (text: string, fields: Array<[FieldName, string]>): { postings: Map<string, { code: number, positions: number[] }>, length: number } {
+  const positions = new Map<string, number[]>()
+  let length = 0
+  const add = (term: string, position: number): void => {
+    const list = positions.get(term)
+    if (list === undefined) positions.set(term, [position]); else list.push(position)
+    length++
+  }
+  for (const token of tokenizeNormalized(text)) {
+    if (token.position >= MAX_TEXT_TOKENS) break
+    add(token.term, token.position)
+  }
+  for (const token of fieldTokens(fields)) add(token.term, token.position)
+  const postings = new Map<string, { code: number, positions: number[] }>()
+  // The code carries tf and whether the term is in a field: ranking needs no positions.
+  for (const [term, list] of positions) postings.set(term, { code: (Math.min(127, list.length) << 1) | (inField(list) ? 1 : 0), positions: list })
+  return { postings, length }
+}
+
+/** The exact-lookup keys of stored attributes. */
+function keysOf (attrs: DocAttrs): string[] {
+  const keys: string[] = []
+  const numberKey = attrs[DOCUMENT_NUMBER_KEY]
+  if (typeof numberKey === 'string' && numberKey !== '') keys.push(numberKeyTerm(numberKey))
+  const subjects = attrs.subjectId === undefined ? [] : Array.isArray(attrs.subjectId) ? attrs.subjectId : [attrs.subjectId]
+  for (const s of subjects) if (typeof s === 'string' && s !== '') keys.push(subjectKeyTerm(s))
+  return keys
+}
+
+/** Checks a document and makes what the store keeps. */
+function prepare (doc: SearchDocument): DocumentPostings {
+  if (typeof doc?.text !== 'string') throw new AppError('VALIDATION', { field: 'text' })
+  const fields = checkFields(doc.fields)
+  const attrs = indexAttrs(checkAttrs(doc.attrs), fields)
+  const text = normalizeText(doc.text)
+  const { postings, length } = analyze(text, fields)
+  return { text, length, attrs, postings, keys: keysOf(attrs), source: fields }
+}
+
 export function createSearchIndex (store: SearchIndexStore): SearchService {
+  store.setAnalyzer((text, attrs, source) => ({ ...analyze(text, Array.isArray(source) ? source as Array<[FieldName, string]> : []), keys: keysOf(attrs) }))
+
   /** Exact keys a search option requires: `undefined` when it can match nothing. */
   function requiredKeys (options: SearchOptions): string[] | undefined {
     const keys: string[] = []
@@ -130,32 +173,13 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
 
   return {
     async indexDocument (id: string, doc: SearchDocument): Promise<void> {
-      checkId(id)
-      if (typeof doc?.text !== 'string') throw new AppError('VALIDATION', { field: 'text' })
-      const fields = checkFields(doc.fields)
-      const attrs = indexAttrs(checkAttrs(doc.attrs), fields)
-      const text = normalizeText(doc.text)
-      const positions = new Map<string, number[]>()
-      let length = 0
-      const add = (term: string, position: number): void => {
-        const list = positions.get(term)
-        if (list === undefined) positions.set(term, [position]); else list.push(position)
-        length++
-      }
-      for (const token of tokenizeNormalized(text)) {
-        if (token.position >= MAX_TEXT_TOKENS) break
-        add(token.term, token.position)
-      }
-      // After the text's: every list stays ascending.
-      for (const token of fieldTokens(fields)) add(token.term, token.position)
-      const postings = new Map<string, { code: number, positions: number[] }>()
-      for (const [term, list] of positions) postings.set(term, { code: (Math.min(127, list.length) << 1) | (inField(list) ? 1 : 0), positions: list })
-      const keys: string[] = []
-      const numberKey = attrs[DOCUMENT_NUMBER_KEY]
-      if (typeof numberKey === 'string' && numberKey !== '') keys.push(numberKeyTerm(numberKey))
-      const subjects = attrs.subjectId === undefined ? [] : Array.isArray(attrs.subjectId) ? attrs.subjectId : [attrs.subjectId]
-      for (const s of subjects) if (typeof s === 'string' && s !== '') keys.push(subjectKeyTerm(s))
-      await store.replace(id, { text, length, attrs, postings, keys })
+      await store.replace(checkId(id), prepare(doc))
+    },
+
+    async indexDocuments (items: Array<{ id: string, doc: SearchDocument }>): Promise<void> {
+      // Checked and tokenised first: one bad document writes nothing.
+      const prepared = items.map(({ id, doc }) => ({ id: checkId(id), doc: prepare(doc) }))
+      if (prepared.length > 0) await store.replaceMany(prepared)
     },
 
     async removeDocument (id: string): Promise<boolean> {

@@ -82,6 +82,8 @@ export interface SearchStats {
 export interface SearchService {
   /** Indexes or re-indexes a document: its old postings go and its new ones come in one atomic write. */
   indexDocument: (id: string, doc: SearchDocument) => Promise<void>
+  /** Many documents in one write (bulk builds, reindex): as if indexed one by one, in order. */
+  indexDocuments: (items: Array<{ id: string, doc: SearchDocument }>) => Promise<void>
   /** False when the document was not indexed. */
   removeDocument: (id: string) => Promise<boolean>
   /**

@@ -20,7 +20,7 @@
  * - `segs` → `{ nextSeg, segments: SegmentMeta[] }`: the live segments, written after their blobs.
  * - `doc!<id>` → `{ ord, length, attrs, indexedAt }`.
  * - `text!<id>` → NFC text (snippets).
- * - `o!<ord, 10 digits>` → a memtable document with its postings (rebuilds the memtable at start; deleted at freeze).
+ * - `o!<ord, 10 digits>` → id: a memtable document (made again by the analyzer at start; deleted at freeze).
  * - `x!<ord, 10 digits>` → 1: a frozen document that died (re-indexed or removed); deleted when a merge drops it.
  * Sublevel `searchseg` (binary values):
  * - `p!<seg, 6 digits>!<term>` → postings: varint n, n varint ordinal deltas, n code bytes (tf ≤ 127 << 1 | field).
@@ -80,7 +80,12 @@ export interface DocumentPostings {
   postings: Map<string, Posting | number[]>
   /** Exact-lookup terms (no positions, not in the vocabulary count). */
   keys?: string[]
+  /** What the analyzer needs besides text and attributes to make the postings again (kept in `doc!`). */
+  source?: unknown
 }
+
+/** Makes a document's postings again from what was stored (the memtable is rebuilt with it at start). */
+export type Analyzer = (text: string, attrs: DocAttrs, source: unknown) => Pick<DocumentPostings, 'postings' | 'keys' | 'length'>
 
 /** One term's postings in one segment (or the memtable): ascending ordinals and their codes. */
 export interface Part {
@@ -209,22 +214,53 @@ function positionsReader (buf: Uint8Array, n: number): PositionsReader {
   const blocks = Math.ceil(n / BLOCK)
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
   const base = blocks * 4
+  // Where the last read ended: reads in ascending order (a segment's matches) continue from there.
+  let nextI = -1
+  let nextP = 0
   return {
     get (i: number): number[] {
-      let p = base + view.getUint32((i >> 6) * 4, true)
+      let p: number
+      let skip: number
+      if (nextI >= 0 && i >= nextI && (i >> 6) === (nextI >> 6)) { p = nextP; skip = i - nextI } else { p = base + view.getUint32((i >> 6) * 4, true); skip = i & (BLOCK - 1) }
       const rd = (): number => {
         let v = 0; let shift = 0; let c
         do { c = buf[p++]; v += (c & 0x7f) * 2 ** shift; shift += 7 } while (c >= 0x80)
         return v
       }
-      for (let k = i & (BLOCK - 1); k > 0; k--) { let c = rd(); while (c-- > 0) rd() }
+      for (let k = skip; k > 0; k--) { let c = rd(); while (c-- > 0) rd() }
       const count = rd()
       const out = new Array<number>(count)
       let prev = 0
       for (let k = 0; k < count; k++) { prev += rd(); out[k] = prev }
+      nextI = i + 1; nextP = p
       return out
     }
   }
+}
+
+/** Reads a key range in order, a batch at a time. */
+class Cursor {
+  private buf: Array<[string, any]> = []
+  private at = 0
+  private done = false
+  private readonly it: ReturnType<IndexSublevel['iterator']>
+  constructor (db: IndexSublevel, bounds: { gt: string, lt: string }) { this.it = db.iterator(bounds) }
+  async peek (): Promise<[string, any] | undefined> {
+    if (this.at < this.buf.length) return this.buf[this.at]
+    if (this.done) return undefined
+    this.buf = await this.it.nextv(256)
+    this.at = 0
+    if (this.buf.length === 0) { this.done = true; return undefined }
+    return this.buf[0]
+  }
+
+  async next (): Promise<[string, any] | undefined> {
+    const e = await this.peek()
+    if (e !== undefined) this.at++
+    return e
+  }
+
+  async close (): Promise<void> { await this.it.close() }
 }
 
 /** Least recently used out first, by a size the caller gives. */
@@ -337,7 +373,7 @@ function createdOf (attrs: DocAttrs, indexedAt: string): number {
   return Number.isFinite(t) ? t : Date.parse(indexedAt)
 }
 
-interface MemDoc { id: string, length: number, attrs: DocAttrs, indexedAt: string, postings: Array<[string, number, number[]]>, keys: string[] }
+interface MemDoc { id: string, length: number, attrs: DocAttrs, indexedAt: string, keys: string[] }
 
 // ---------------------------------------------------------------- the store
 
@@ -363,6 +399,12 @@ export class SearchIndexStore {
   private readonly decoded: Lru<{ ords: Uint32Array, codes: Uint8Array } | null>
   private readonly positionsCache: Lru<Uint8Array | null>
   private merging: Promise<void> | undefined
+  private analyzer: Analyzer | undefined
+
+  /** The engine's tokenisation, for rebuilding the memtable from stored documents. */
+  setAnalyzer (analyzer: Analyzer): void {
+    this.analyzer = analyzer
+  }
 
   constructor (private readonly db: IndexSublevel, options: SearchIndexStoreOptions = {}) {
     this.sync = options.sync ?? false
@@ -485,27 +527,39 @@ export class SearchIndexStore {
 
   /** Replaces a document (a new ordinal; the old one dies) in one batch. */
   async replace (docId: string, doc: DocumentPostings): Promise<void> {
+    await this.replaceMany([{ id: docId, doc }])
+  }
+
+  /** Replaces many documents in one batch (bulk builds, reindex): the same as one by one, in order. */
+  async replaceMany (items: Array<{ id: string, doc: DocumentPostings }>): Promise<void> {
     await this.write(async () => {
       const t = this.table!
-      const old = t.byId.get(docId)
-      const ord = this.nextOrd
+      const ops: Op[] = []
       const indexedAt = new Date().toISOString()
-      const postings: Array<[string, number, number[]]> = []
-      for (const [term, p] of doc.postings) {
-        if (Array.isArray(p)) postings.push([term, Math.min(127, p.length) << 1, p])
-        else postings.push([term, p.code, p.positions])
+      const planned = new Map<string, number>()
+      const landed: Array<{ ord: number, old: number | undefined, d: MemDoc, terms: Map<string, [number, number[]]> }> = []
+      let ord = this.nextOrd
+      for (const { id, doc } of items) {
+        const old = planned.get(id) ?? t.byId.get(id)
+        const terms = new Map<string, [number, number[]]>()
+        for (const [term, p] of doc.postings) terms.set(term, Array.isArray(p) ? [Math.min(127, p.length) << 1, p] : [p.code, p.positions])
+        const d: MemDoc = { id, length: doc.length, attrs: doc.attrs, indexedAt, keys: [...new Set(doc.keys ?? [])] }
+        ops.push(
+          { type: 'put', key: K.doc(id), value: { ord, length: doc.length, attrs: doc.attrs, indexedAt, ...(doc.source !== undefined ? { source: doc.source } : {}) } },
+          { type: 'put', key: K.text(id), value: doc.text },
+          { type: 'put', key: K.mem(ord), value: id }
+        )
+        if (old !== undefined) ops.push(old >= this.frozenTo ? { type: 'del', key: K.mem(old) } : { type: 'put', key: K.dead(old), value: 1 })
+        landed.push({ ord, old, d, terms })
+        planned.set(id, ord)
+        ord++
       }
-      const memDoc: MemDoc = { id: docId, length: doc.length, attrs: doc.attrs, indexedAt, postings, keys: [...new Set(doc.keys ?? [])] }
-      const ops: Op[] = [
-        { type: 'put', key: K.doc(docId), value: { ord, length: doc.length, attrs: doc.attrs, indexedAt } },
-        { type: 'put', key: K.text(docId), value: doc.text },
-        { type: 'put', key: K.mem(ord), value: memDoc }
-      ]
-      if (old !== undefined) ops.push(old >= this.frozenTo ? { type: 'del', key: K.mem(old) } : { type: 'put', key: K.dead(old), value: 1 })
       await this.commit(this.db, ops)
-      if (old !== undefined) this.forget(old)
-      this.nextOrd = ord + 1
-      this.remember(ord, memDoc)
+      for (const { ord, old, d, terms } of landed) {
+        if (old !== undefined) this.forget(old)
+        this.remember(ord, d, terms)
+      }
+      this.nextOrd = ord
       if (this.mem.size >= this.freezeDocs) await this.freeze()
     })
   }
@@ -560,7 +614,7 @@ export class SearchIndexStore {
       if (documents !== t.liveCount) problems.push(`documents stored ${documents}, live in the table ${t.liveCount}`)
       if (totalLength !== t.totalLength) problems.push(`length stored ${totalLength}, table ${t.totalLength}`)
       const df = new Map<string, number>()
-      for (const d of this.mem.values()) for (const [term] of d.postings) df.set(term, (df.get(term) ?? 0) + 1)
+      for (const terms of this.memTerms.values()) for (const term of terms.keys()) df.set(term, (df.get(term) ?? 0) + 1)
       for (const [term, n] of df) if (this.memDf.get(term) !== n) problems.push(`df of ${term}: kept ${this.memDf.get(term)}, postings ${n}`)
       let terms = df.size
       for (const s of this.segments) terms += s.terms
@@ -570,10 +624,10 @@ export class SearchIndexStore {
 
   // -------------------------------------------------------------- memtable
 
-  private remember (ord: number, d: MemDoc): void {
+  private remember (ord: number, d: MemDoc, terms: Map<string, [number, number[]]>): void {
     this.mem.set(ord, d)
-    this.memTerms.set(ord, new Map(d.postings.map(([term, code, positions]) => [term, [code, positions]])))
-    for (const [term] of d.postings) {
+    this.memTerms.set(ord, terms)
+    for (const term of terms.keys()) {
       this.pushMem(term, ord)
       const n = (this.memDf.get(term) ?? 0) + 1
       this.memDf.set(term, n)
@@ -591,12 +645,12 @@ export class SearchIndexStore {
   private forget (ord: number): void {
     const d = this.mem.get(ord)
     if (d !== undefined) {
-      this.mem.delete(ord)
-      this.memTerms.delete(ord)
-      for (const [term] of d.postings) {
+      for (const term of this.memTerms.get(ord)!.keys()) {
         const n = (this.memDf.get(term) ?? 1) - 1
         if (n === 0) { this.memDf.delete(term); this.memVocabulary-- } else this.memDf.set(term, n)
       }
+      this.mem.delete(ord)
+      this.memTerms.delete(ord)
     }
     this.table!.kill(ord)
   }
@@ -625,8 +679,8 @@ export class SearchIndexStore {
         l.ords.push(ord); l.codes.push(code); l.positions.push(positions ?? [])
         postingsCount++
       }
-      for (const [term, code, positions] of d.postings) add(term, code, positions)
       const own = this.memTerms.get(ord)!
+      for (const [term, [code, positions]] of own) add(term, code, positions)
       for (const key of d.keys) if (!own.has(key)) add(key, 0, undefined)
     }
     let ops: Op[] = [{ type: 'put', key: K.segDocs(no), value: this.pack(new TextEncoder().encode(JSON.stringify(rows))) }]
@@ -677,35 +731,49 @@ export class SearchIndexStore {
     const to = run[run.length - 1].to
     const runNos = new Set(run.map(m => m.no))
     if (!this.segments.some(s => runNos.has(s.no))) return
-    const terms = new Set<string>()
-    for (const m of run) await this.eachBlob(range(K.segPrefix(m.no)), key => { terms.add(key.slice(K.segPrefix(m.no).length)) })
     const rows: Array<unknown[] | null> = []
     for (let ord = from; ord < to; ord++) rows.push(t.live[ord] === 1 ? [t.ids[ord], t.length[ord], t.created[ord], this.rowColumns(ord)] : null)
     let ops: Op[] = [{ type: 'put', key: K.segDocs(no), value: this.pack(new TextEncoder().encode(JSON.stringify(rows))) }]
     let vocabulary = 0
     let postingsCount = 0
-    for (const term of terms) {
-      const ords: number[] = []
-      const codes: number[] = []
-      const positions: number[][] = []
-      const keyTerm = term.charCodeAt(0) === 1
-      for (const m of run) {
-        const buf = this.blob(await this.blobs.get(K.post(m.no, term)))
-        if (buf === undefined) continue
-        const dec = decodePostings(buf)
-        const posBuf = this.blob(await this.blobs.get(K.pos(m.no, term)))
-        const reader = posBuf === undefined ? undefined : positionsReader(posBuf, dec.ords.length)
-        for (let i = 0; i < dec.ords.length; i++) {
-          if (t.live[dec.ords[i]] !== 1) continue
-          ords.push(dec.ords[i]); codes.push(dec.codes[i]); positions.push(reader?.get(i) ?? [])
+    // A k-way merge by term over each segment's postings and positions, read in key order (no point reads).
+    const cursors = run.map(m => ({ m, p: new Cursor(this.blobs, range(K.segPrefix(m.no))), q: new Cursor(this.blobs, range(`q!${pad6(m.no)}!`)) }))
+    try {
+      const heads = await Promise.all(cursors.map(async c => await c.p.peek()))
+      for (;;) {
+        let term: string | undefined
+        heads.forEach((h, i) => {
+          if (h === undefined) return
+          const tm = h[0].slice(K.segPrefix(cursors[i].m.no).length)
+          if (term === undefined || tm < term) term = tm
+        })
+        if (term === undefined) break
+        const ords: number[] = []
+        const codes: number[] = []
+        const positions: number[][] = []
+        for (let i = 0; i < cursors.length; i++) {
+          const h = heads[i]
+          if (h === undefined || h[0].slice(K.segPrefix(cursors[i].m.no).length) !== term) continue
+          const dec = decodePostings(this.blob(h[1])!)
+          const q = await cursors[i].q.next()
+          if (q === undefined || q[0].slice(K.segPrefix(cursors[i].m.no).length) !== term) throw new Error(`segment ${cursors[i].m.no}: positions out of step at ${term}`)
+          const reader = positionsReader(this.blob(q[1])!, dec.ords.length)
+          for (let k = 0; k < dec.ords.length; k++) {
+            if (t.live[dec.ords[k]] !== 1) continue
+            ords.push(dec.ords[k]); codes.push(dec.codes[k]); positions.push(reader.get(k))
+          }
+          await cursors[i].p.next()
+          heads[i] = await cursors[i].p.peek()
         }
+        if (ords.length === 0) continue
+        if (term.charCodeAt(0) !== 1) vocabulary++
+        postingsCount += ords.length
+        ops.push({ type: 'put', key: K.post(no, term), value: this.pack(encodePostings(ords, codes)) })
+        ops.push({ type: 'put', key: K.pos(no, term), value: this.pack(encodePositions(positions)) })
+        if (ops.length >= 4000) { await this.commit(this.blobs, ops); ops = [] }
       }
-      if (ords.length === 0) continue
-      if (!keyTerm) vocabulary++
-      postingsCount += ords.length
-      ops.push({ type: 'put', key: K.post(no, term), value: this.pack(encodePostings(ords, codes)) })
-      ops.push({ type: 'put', key: K.pos(no, term), value: this.pack(encodePositions(positions)) })
-      if (ops.length >= 4000) { await this.commit(this.blobs, ops); ops = [] }
+    } finally {
+      for (const c of cursors) { await c.p.close(); await c.q.close() }
     }
     if (ops.length > 0) await this.commit(this.blobs, ops)
     const meta: SegmentMeta = { no, from, to, terms: vocabulary, postings: postingsCount }
@@ -835,12 +903,22 @@ export class SearchIndexStore {
         this.table = table
         await this.each(range('x!'), key => { table.kill(Number(key.slice(2))) })
         this.nextOrd = this.frozenTo
-        await this.each(range('o!'), (key, d: MemDoc) => {
-          const ord = Number(key.slice(2))
-          if (table.byId.has(d.id)) table.kill(table.byId.get(d.id)!)
-          this.remember(ord, d)
-          this.nextOrd = Math.max(this.nextOrd, ord + 1)
-        })
+        const memIds: Array<[number, string]> = []
+        await this.each(range('o!'), (key, id: string) => { memIds.push([Number(key.slice(2)), id]) })
+        for (let i = 0; i < memIds.length; i += SCAN_BATCH) {
+          const chunk = memIds.slice(i, i + SCAN_BATCH)
+          const [metas, texts] = await Promise.all([this.db.getMany(chunk.map(([, id]) => K.doc(id))), this.db.getMany(chunk.map(([, id]) => K.text(id)))])
+          chunk.forEach(([ord, id], k) => {
+            const meta = metas[k]
+            if (meta === undefined || meta.ord !== ord || this.analyzer === undefined) return
+            const made = this.analyzer(texts[k] ?? '', meta.attrs, meta.source)
+            const terms = new Map<string, [number, number[]]>()
+            for (const [term, p] of made.postings) terms.set(term, Array.isArray(p) ? [Math.min(127, p.length) << 1, p] : [p.code, p.positions])
+            if (table.byId.has(id)) table.kill(table.byId.get(id)!)
+            this.remember(ord, { id, length: made.length, attrs: meta.attrs, indexedAt: meta.indexedAt, keys: [...new Set(made.keys ?? [])] }, terms)
+            this.nextOrd = Math.max(this.nextOrd, ord + 1)
+          })
+        }
       })
     })
     return this.table!
