@@ -30,6 +30,7 @@ import { createReplica } from './replica/index.js'
 import { startSync } from '../../sync/src/index.js'
 import { ScannerService } from './scanner/index.js'
 import { createSearchService } from './search/index.js'
+import { IndexJobRunner } from './pipeline/index-jobs.js'
 import { Store } from './store/index.js'
 import { Units } from './units/index.js'
 
@@ -75,9 +76,11 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     const inventory = new Inventory(store, units)
     // A record's change reaches the search index and its inventory file (counted → scanned → reviewed → archived).
     let outbox: Outbox | undefined
+    // Every record write carries its index job (Tx.putRecord); the runner drains them, also after a crash.
+    const indexJobs = new IndexJobRunner({ store, index: async (recordId) => await indexRecord({ store, records, search }, recordId), log: log.child({ module: 'index-jobs' }) })
     const reindexRecord = (recordId: string): void => {
       outbox?.nudge() // an archiving, validity change or deletion is a new log entry for the outbox
-      void indexRecord({ store, records, search }, recordId).catch(err => log.error({ err, recordId }, 'indexing failed'))
+      indexJobs.nudge()
       void store.getRecord(recordId).then(async r => { if (r) await inventory.onRecordChanged(changeOfRecord(r)) })
         .catch(err => log.error({ err, recordId }, 'inventory update failed'))
     }
@@ -164,6 +167,8 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     if (mode === 'offline') return handle
 
     await pipeline!.start()
+    indexJobs.start()
+    cleanup.push(async () => await indexJobs.stop())
     await archive.archiver!.start()
     const schedules = startSchedules([
       { name: 'fixity', schedule: config.fixitySchedule, run: async () => { const r = await checkFixityAndRecord({ store, log: archive!.log, agent: 'system' }); return { files: r.files, failures: r.failures.length } } },

@@ -8,7 +8,7 @@ import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
 import { idFloor } from './ids.js'
-import { eventKey, FILES_SWEEP_PENDING, importKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SEARCH_SEGMENTS, SUBLEVELS, type SublevelName } from './keys.js'
+import { eventKey, FILES_SWEEP_PENDING, importKey, indexJobKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SEARCH_SEGMENTS, SUBLEVELS, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
 import { AuditStore, type AuditSublevel } from './audit-store.js'
@@ -50,7 +50,11 @@ export class Tx {
 
   putUnit (u: Unit): this { return this.put('units', u.code, u) }
   putBatch (b: Batch): this { return this.put('batches', b.id, b) }
-  putRecord (r: RecordEntry): this { return this.put('records', r.id, r) }
+  /**
+   * A record's change carries its search index job in the same batch: after a crash the job is there exactly when
+   * the change is, and the job runner (pipeline/index-jobs.ts) brings the index up to it.
+   */
+  putRecord (r: RecordEntry): this { return this.put('records', r.id, r).put('indexjobs', indexJobKey(r.id), 1) }
   putPage (p: Page): this { return this.put('pages', p.id, p) }
   putPageText (pageId: string, t: PageText): this { return this.put('ocr', pageId, t) }
   putJob (j: Job): this { return this.put('jobs', j.id, j) }
@@ -274,6 +278,23 @@ export class Store {
   /** Newest first. */
   listRecords (opts: { limit?: number, before?: string } = {}): AsyncGenerator<RecordEntry> {
     return this.values<RecordEntry>('records', { reverse: true, limit: opts.limit, lt: opts.before })
+  }
+
+  /** Pending index jobs, oldest record id first: `{ key, recordId }`. */
+  async listIndexJobs (limit: number): Promise<Array<{ key: string, recordId: string }>> {
+    const out: Array<{ key: string, recordId: string }> = []
+    for await (const k of this.sub('indexjobs').keys({ limit })) { const key = k as string; out.push({ key, recordId: key.slice(0, key.lastIndexOf('!')) }) }
+    return out
+  }
+
+  /** Done jobs go; synced, so the index writes before them (same LevelDB log) are durable too. */
+  async deleteIndexJobs (keys: string[]): Promise<void> {
+    if (keys.length === 0) return
+    try {
+      await this.db.batch(keys.map(key => ({ type: 'del' as const, sublevel: this.sub('indexjobs'), key })) as any, { sync: true })
+    } catch (err) {
+      throw new AppError('STORAGE_FAILED', undefined, err)
+    }
   }
 
   listBatches (opts: { limit?: number } = {}): AsyncGenerator<Batch> {

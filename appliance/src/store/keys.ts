@@ -28,6 +28,7 @@
  * | logindex   | see `store/log-store.ts`     | the log's record index and signing keys |
  * | audit      | see `store/audit-store.ts`   | lookups by personal ID (who, which ID, when, why) |
  * | outbox     | see `store/outbox-store.ts`  | outbox: each target's cursor, its dead letters |
+ * | indexjobs  | `<recordId>!<seq>`           | 1: the record changed, its index work is pending (written with the change) |
  */
 export const LAYOUT_VERSION = 1
 
@@ -35,7 +36,7 @@ export const SUBLEVELS = [
   'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
   'users', 'tokens', 'sessions', 'index', 'events', 'versions',
   'targets', 'inventory', 'replicas', 'log', 'logindex',
-  'audit', 'outbox'
+  'audit', 'outbox', 'indexjobs'
 ] as const
 
 /** The binary sublevel of the search index's segments (not in SUBLEVELS: those hold JSON). */
@@ -48,6 +49,10 @@ export const receiptKey = (principal: string, key: string): string => `${princip
 
 /** Set in a lawful deletion's batch, cleared once unreferenced files are swept (Store.open sweeps while it is set). */
 export const FILES_SWEEP_PENDING = 'filesSweepPending'
+
+/** Unique and increasing within a process; distinct across restarts by the time part. */
+let jobSeq = 0
+export const indexJobKey = (recordId: string): string => `${recordId}!${Date.now().toString(36).padStart(9, '0')}.${(jobSeq++).toString(36).padStart(6, '0')}`
 
 export const importKey = (unit: string, sha256: string): string => `${unit}!${sha256}`
 

@@ -104,7 +104,7 @@ export interface SearchIndexStoreOptions {
   sync?: boolean
   /** The binary sublevel for segment blobs; without it, blobs go base64 into the JSON sublevel (tests). */
   blobs?: IndexSublevel
-  /** Memtable documents before it becomes a segment. Default 20,000. */
+  /** Memtable documents before it becomes a segment. Default 2,000 (about 30 KB of memory each while there). */
   freezeDocs?: number
   /** Decoded postings kept in memory (5 bytes each). Default 16 million (~80 MB). */
   cachedPostings?: number
@@ -408,7 +408,7 @@ export class SearchIndexStore {
 
   constructor (private readonly db: IndexSublevel, options: SearchIndexStoreOptions = {}) {
     this.sync = options.sync ?? false
-    this.freezeDocs = options.freezeDocs ?? 20_000
+    this.freezeDocs = options.freezeDocs ?? 2_000
     this.blobs = options.blobs ?? db
     this.base64 = options.blobs === undefined
     this.decoded = new Lru(options.cachedPostings ?? 16_000_000)
