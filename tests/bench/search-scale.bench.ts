@@ -176,7 +176,8 @@ export async function benchSearchScale (options: { docs?: number, rounds?: numbe
         const doc = makeDoc(random, i)
         const t0 = performance.now()
         rows.push([i + 1, ftsText(doc.text)])
-        if (rows.length === 10_000 || i === docs - 1) { many(rows); rows = [] }
+        // better-sqlite3 is synchronous: the interval sampler does not run meanwhile.
+        if (rows.length === 10_000 || i === docs - 1) { many(rows); rows = []; peakRss = Math.max(peakRss, process.memoryUsage().rss) }
         ftsMs += performance.now() - t0
       }
       const top = sq.prepare('SELECT rowid, bm25(fts) AS score FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 20')
@@ -186,6 +187,7 @@ export async function benchSearchScale (options: { docs?: number, rounds?: numbe
           const t0 = performance.now()
           top.all(ftsQuery(q))
           if (r > 0) times.push(performance.now() - t0)
+          peakRss = Math.max(peakRss, process.memoryUsage().rss)
         }
       }
       sq.close()

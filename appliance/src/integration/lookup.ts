@@ -100,7 +100,7 @@ export class ResultLookup {
     const replicas = await this.replicaIds()
     const out: LookupResult[] = []
     for (const hit of hits.results) {
-      const result = await this.resolve(hit.recordId, replicas)
+      const result = await this.resolve(hit.recordId, hit.replica !== undefined ? [hit.replica] : replicas, hit.replica === undefined)
       if (!result || !currentlyValid(result, today) || !fits(result, query)) continue
       out.push(this.describe(result, now))
     }
@@ -142,9 +142,9 @@ export class ResultLookup {
     return [...new Set((await this.opts.store.replicas.listPeers()).map(p => p.replica))]
   }
 
-  private async resolve (recordId: string, replicas: string[]): Promise<ArchivedResult | null> {
-    const own = await this.opts.store.getRecord(recordId)
-    if (own) return ofRecord(own)
+  private async resolve (recordId: string, replicas: string[], own = true): Promise<ArchivedResult | null> {
+    const mine = own ? await this.opts.store.getRecord(recordId) : undefined
+    if (mine) return ofRecord(mine)
     for (const replica of replicas) {
       const r = await this.opts.store.replicas.getRecord(replica, recordId)
       if (r) return await this.ofReplica(r)

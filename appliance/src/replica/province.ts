@@ -13,6 +13,9 @@ import type { RecordEntry, ReplicaPeer, ReplicaRecord, ReplicaState, Store } fro
 import type { Units } from '../units/index.js'
 import type { CheckedBatch, DistrictSummary, EntryFailure, LogPosition, ReplicaSink, SharedTable, StoredEntry } from '../../../sync/src/index.js'
 import { checkEntries, entryHash } from './entries.js'
+
+/** The search document of a replica record: (replica, record), so districts' documents never collide. */
+export const replicaDocumentId = (replica: string, recordId: string): string => `${replica}/${recordId}`
 import type { PartialFiles } from './partial-files.js'
 import { readStoredRange, storedFileSize, textOfTextFile } from './stored-files.js'
 
@@ -209,12 +212,14 @@ export class ProvinceReplicas implements ReplicaSink {
   private async index (records: ReplicaRecord[]): Promise<void> {
     const { search, store } = this.opts
     for (const r of records) {
-      if (r.deleted) { await search.removeDocument(r.id); continue }
+      // Keyed by (replica, record): a district can only ever write its own documents in the province's index.
+      const docId = replicaDocumentId(r.replica, r.id)
+      if (r.deleted) { await search.removeDocument(docId); continue }
       const textFile = r.files.find(f => f.role === 'text')
       const text = textFile ? textOfTextFile(await store.files.read(textFile.sha256)).text : ''
       const doc = searchDocumentOf(asRecordEntry(r), text)
       const fieldText = Object.values(doc.fields).join('\n')
-      await search.indexDocument(r.id, { text: fieldText ? `${text}\n\n${fieldText}` : text, attrs: { ...doc.attrs, replica: r.replica } })
+      await search.indexDocument(docId, { text: fieldText ? `${text}\n\n${fieldText}` : text, attrs: { ...doc.attrs, replica: r.replica, recordId: r.id } })
     }
   }
 

@@ -165,7 +165,10 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
     const clauses = parsed?.clauses ?? []
     const together = parsed === undefined ? [] : adjacentWords(parsed).map(pair => ({ terms: pair }))
     return shown.map((s, i) => {
-      const hit: SearchHit = { recordId: ids[i], score: s.score, snippet: makeSnippet(texts[i] ?? '', clauses, together), fields: summaryOf(attrs[i] ?? {}) }
+      const a = attrs[i] ?? {}
+      // A document keyed by more than its record (the province's replicas) names its record and replica.
+      const hit: SearchHit = { recordId: typeof a.recordId === 'string' ? a.recordId : ids[i], score: s.score, snippet: makeSnippet(texts[i] ?? '', clauses, together), fields: summaryOf(a) }
+      if (typeof a.replica === 'string') hit.replica = a.replica
       if (parsed !== undefined && s.readers !== undefined) hit.matchedFields = matchedFields(s.readers.map(r => r.map(x => x.get(0))))
       return hit
     })

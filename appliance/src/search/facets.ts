@@ -17,6 +17,8 @@ export interface SearchFacets {
   validity: FacetCount[]
   /** From `issuedDate`. */
   issuedYear: FacetCount[]
+  /** Province: the district replica (peer ID) of each record; the node's own records are not counted here. */
+  replica: FacetCount[]
 }
 
 /** Values listed per facet, most frequent first: a response stays small even for a free-text attribute. */
@@ -27,7 +29,8 @@ const FACETS: Array<[keyof SearchFacets, ColumnName, (v: unknown) => unknown]> =
   ['documentType', 'documentType', v => v],
   ['status', 'status', v => v],
   ['validity', 'validity', v => v],
-  ['issuedYear', 'issuedDate', v => typeof v === 'string' ? v.slice(0, 4) : undefined]
+  ['issuedYear', 'issuedDate', v => typeof v === 'string' ? v.slice(0, 4) : undefined],
+  ['replica', 'replica', v => v]
 ]
 
 /** Counts by dictionary code first (one array read per match and facet), then names the codes. */

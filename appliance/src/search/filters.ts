@@ -94,6 +94,7 @@ export function compileFilter (options: Omit<SearchOptions, 'limit' | 'offset' |
   }
   const set = (values: AttrValue[]): (v: AttrValue) => boolean => { const s = new Set<AttrValue>(values); if (s.size === 0) none = true; return v => s.has(v) }
   if (options.units !== undefined) onColumn('unit', set(options.units))
+  if (options.replicas !== undefined) onColumn('replica', set(options.replicas))
   if (options.documentTypes !== undefined) {
     if (!Array.isArray(options.documentTypes) || !options.documentTypes.every(v => typeof v === 'string')) throw new AppError('VALIDATION', { field: 'documentTypes' })
     const wanted = new Set(options.documentTypes.map(labelKey))

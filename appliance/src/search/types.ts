@@ -29,6 +29,8 @@ export type AttrFilter = AttrValue[] | { gte?: string | number, lte?: string | n
 export interface SearchOptions {
   /** Only documents of these units. */
   units?: string[]
+  /** Province: only records of these district replicas (peer IDs). */
+  replicas?: string[]
   /** Document types as printed (facet values); compared without case, accents or extra spaces. */
   documentTypes?: string[]
   /** Issued on or after: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (a partial date from its first day). */
@@ -58,6 +60,8 @@ export interface SearchHit {
   snippet: string
   /** documentType, documentNumber (as printed), issuedDate, issuer: those indexed. */
   fields: Partial<Record<SummaryField, string>>
+  /** Province: the district replica the record came from (its peer ID); absent for the node's own records. */
+  replica?: string
   /** The fields in which the query matched (in FIELD_NAMES order); absent when listing. */
   matchedFields?: FieldName[]
 }
