@@ -119,7 +119,7 @@ t.test('facets count every matching document, not only the page', async t => {
   const filtered = await search.search('', { facets: true, units: ['628'] })
   t.same(filtered.facets?.status, [{ value: 'approved', count: 1 }, { value: 'archived', count: 1 }])
   t.equal((await search.search('', {})).facets, undefined, 'only when asked')
-  t.same((await search.search('khongcotu', { facets: true })).facets, { unit: [], documentType: [], status: [], validity: [], issuedYear: [] })
+  t.same((await search.search('khongcotu', { facets: true })).facets, { unit: [], documentType: [], status: [], validity: [], issuedYear: [], replica: [] })
 })
 
 t.test('attributes are checked and completed from the fields when indexed', async t => {
