@@ -20,7 +20,7 @@ import { Pipeline } from './pipeline/index.js'
 import { createSteps, indexRecord } from './pipeline/steps.js'
 import { startPush } from './push/index.js'
 import { PACKAGE_ROOT } from './paths.js'
-import { readRecordFields, RecordLifecycle, Records, segmentIfComplete } from './records/index.js'
+import { readRecordFields, RecordLifecycle, Records, searchDocumentOf, segmentIfComplete } from './records/index.js'
 import { closeArchive, openArchive, type ArchiveServices } from './archive/index.js'
 import { publicUrlOf } from './archive/setup.js'
 import { FileLinkSigner, LookupAudit, Outbox, outboxOptionsOf, resolveTargets, ResultLookup, type IntegrationServices } from './integration/index.js'
@@ -150,15 +150,34 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       options: outboxOptionsOf(config), logger: log.child({ module: 'outbox' }), registry: metrics?.registry, userAgent: `sohoa/${VERSION}`
     })
     cleanup.push(async () => await outbox!.stop())
+    let reindexProgress = { running: false, records: 0, startedAt: '' }
     const services: Services = {
       version: VERSION, config, store, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync, inventory, reports, integration, outbox,
       reindex: async () => {
-        await search.clear()
-        let n = 0
-        for await (const record of store.listRecords()) { await indexRecord({ store, records, search }, record.id); n++ }
-        n += (await replica.reindex()).records
-        return { records: n }
-      }
+        // In place, in bulk: search keeps answering from the old entries meanwhile. Only an index of an older layout
+        // (emptied on open) or a failed one starts from nothing.
+        if (await search.reindexAdvised()) await search.clear()
+        reindexProgress = { running: true, records: 0, startedAt: new Date().toISOString() }
+        try {
+          let n = 0
+          let batch: Array<{ id: string, doc: { text: string, attrs: Record<string, any>, fields: Record<string, string> } }> = []
+          const flush = async (): Promise<void> => { if (batch.length > 0) await search.indexDocuments(batch); batch = [] }
+          for await (const record of store.listRecords()) {
+            if (record.deleted || record.supersededBy || record.pageIds.length === 0) await search.removeDocument(record.id)
+            else batch.push({ id: record.id, doc: searchDocumentOf(record, await records.text(record.pageIds)) })
+            if (batch.length >= 200) await flush()
+            reindexProgress.records = ++n
+            if (n % 5000 === 0) log.info({ records: n }, 'reindex progress')
+          }
+          await flush()
+          n += (await replica.reindex()).records
+          reindexProgress.records = n
+          return { records: n }
+        } finally {
+          reindexProgress.running = false
+        }
+      },
+      reindexProgress: () => ({ ...reindexProgress })
     }
 
     const api = await buildApi({ services, log, local: mode === 'offline' })
