@@ -76,8 +76,12 @@ export interface DocumentPostings {
   text: string
   length: number
   attrs: DocAttrs
-  /** term → code and positions; older callers may give the positions alone (code = tf). */
-  postings: Map<string, Posting | number[]>
+  /**
+   * term → code and positions; older callers may give the positions alone (code = tf). With `coded`, the values
+   * are `[code, positions]` tuples, kept as they are (no copy: bulk builds allocate enough).
+   */
+  postings: Map<string, Posting | number[]> | Map<string, [number, number[]]>
+  coded?: boolean
   /** Exact-lookup terms (no positions, not in the vocabulary count). */
   keys?: string[]
   /** What the analyzer needs besides text and attributes to make the postings again (kept in `doc!`). */
@@ -85,7 +89,14 @@ export interface DocumentPostings {
 }
 
 /** Makes a document's postings again from what was stored (the memtable is rebuilt with it at start). */
-export type Analyzer = (text: string, attrs: DocAttrs, source: unknown) => Pick<DocumentPostings, 'postings' | 'keys' | 'length'>
+export type Analyzer = (text: string, attrs: DocAttrs, source: unknown) => Pick<DocumentPostings, 'postings' | 'keys' | 'length' | 'coded'>
+
+function codedOf (doc: Pick<DocumentPostings, 'postings' | 'coded'>): Map<string, [number, number[]]> {
+  if (doc.coded === true) return doc.postings as Map<string, [number, number[]]>
+  const terms = new Map<string, [number, number[]]>()
+  for (const [term, p] of doc.postings as Map<string, Posting | number[]>) terms.set(term, Array.isArray(p) ? [Math.min(127, p.length) << 1, p] : [p.code, p.positions])
+  return terms
+}
 
 /** One term's postings in one segment (or the memtable): ascending ordinals and their codes. */
 export interface Part {
@@ -140,8 +151,10 @@ const range = (prefix: string): { gt: string, lt: string } => ({ gt: prefix, lt:
 // ---------------------------------------------------------------- bytes
 
 class Bytes {
-  buf = new Uint8Array(1024)
+  buf: Uint8Array
   n = 0
+  /** Most terms are rare: start small (a 1 KB start per list was a good part of a bulk build's garbage). */
+  constructor (size = 64) { this.buf = new Uint8Array(size) }
   ensure (k: number): void {
     if (this.n + k <= this.buf.length) return
     let size = this.buf.length * 2
@@ -162,7 +175,7 @@ class Bytes {
 }
 
 function encodePostings (ords: number[], codes: number[]): Uint8Array {
-  const b = new Bytes()
+  const b = new Bytes(ords.length * 3 + 8)
   b.varint(ords.length)
   let prev = 0
   for (const o of ords) { b.varint(o - prev); prev = o }
@@ -195,7 +208,7 @@ function decodePostings (buf: Uint8Array): { ords: Uint32Array, codes: Uint8Arra
 
 function encodePositions (lists: number[][]): Uint8Array {
   const blocks = Math.ceil(lists.length / BLOCK)
-  const data = new Bytes()
+  const data = new Bytes(lists.length * 6 + 8)
   const offsets = new Uint32Array(blocks)
   lists.forEach((positions, i) => {
     if (i % BLOCK === 0) offsets[i / BLOCK] = data.n
@@ -541,8 +554,7 @@ export class SearchIndexStore {
       let ord = this.nextOrd
       for (const { id, doc } of items) {
         const old = planned.get(id) ?? t.byId.get(id)
-        const terms = new Map<string, [number, number[]]>()
-        for (const [term, p] of doc.postings) terms.set(term, Array.isArray(p) ? [Math.min(127, p.length) << 1, p] : [p.code, p.positions])
+        const terms = codedOf(doc)
         const d: MemDoc = { id, length: doc.length, attrs: doc.attrs, indexedAt, keys: [...new Set(doc.keys ?? [])] }
         ops.push(
           { type: 'put', key: K.doc(id), value: { ord, length: doc.length, attrs: doc.attrs, indexedAt, ...(doc.source !== undefined ? { source: doc.source } : {}) } },
@@ -912,8 +924,7 @@ export class SearchIndexStore {
             const meta = metas[k]
             if (meta === undefined || meta.ord !== ord || this.analyzer === undefined) return
             const made = this.analyzer(texts[k] ?? '', meta.attrs, meta.source)
-            const terms = new Map<string, [number, number[]]>()
-            for (const [term, p] of made.postings) terms.set(term, Array.isArray(p) ? [Math.min(127, p.length) << 1, p] : [p.code, p.positions])
+            const terms = codedOf(made)
             if (table.byId.has(id)) table.kill(table.byId.get(id)!)
             this.remember(ord, { id, length: made.length, attrs: meta.attrs, indexedAt: meta.indexedAt, keys: [...new Set(made.keys ?? [])] }, terms)
             this.nextOrd = Math.max(this.nextOrd, ord + 1)
