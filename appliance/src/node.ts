@@ -20,7 +20,7 @@ import { Pipeline } from './pipeline/index.js'
 import { createSteps, indexRecord } from './pipeline/steps.js'
 import { startPush } from './push/index.js'
 import { PACKAGE_ROOT } from './paths.js'
-import { readRecordFields, RecordLifecycle, Records, segmentIfComplete } from './records/index.js'
+import { readRecordFields, RecordLifecycle, Records, searchDocumentOf, segmentIfComplete } from './records/index.js'
 import { closeArchive, openArchive, type ArchiveServices } from './archive/index.js'
 import { publicUrlOf } from './archive/setup.js'
 import { FileLinkSigner, LookupAudit, Outbox, outboxOptionsOf, resolveTargets, ResultLookup, type IntegrationServices } from './integration/index.js'
@@ -30,6 +30,7 @@ import { createReplica } from './replica/index.js'
 import { startSync } from '../../sync/src/index.js'
 import { ScannerService } from './scanner/index.js'
 import { createSearchService } from './search/index.js'
+import { IndexJobRunner } from './pipeline/index-jobs.js'
 import { Store } from './store/index.js'
 import { Units } from './units/index.js'
 
@@ -75,9 +76,11 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     const inventory = new Inventory(store, units)
     // A record's change reaches the search index and its inventory file (counted → scanned → reviewed → archived).
     let outbox: Outbox | undefined
+    // Every record write carries its index job (Tx.putRecord); the runner drains them, also after a crash.
+    const indexJobs = new IndexJobRunner({ store, index: async (recordId) => await indexRecord({ store, records, search }, recordId), log: log.child({ module: 'index-jobs' }) })
     const reindexRecord = (recordId: string): void => {
       outbox?.nudge() // an archiving, validity change or deletion is a new log entry for the outbox
-      void indexRecord({ store, records, search }, recordId).catch(err => log.error({ err, recordId }, 'indexing failed'))
+      indexJobs.nudge()
       void store.getRecord(recordId).then(async r => { if (r) await inventory.onRecordChanged(changeOfRecord(r)) })
         .catch(err => log.error({ err, recordId }, 'inventory update failed'))
     }
@@ -147,15 +150,34 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       options: outboxOptionsOf(config), logger: log.child({ module: 'outbox' }), registry: metrics?.registry, userAgent: `sohoa/${VERSION}`
     })
     cleanup.push(async () => await outbox!.stop())
+    let reindexProgress = { running: false, records: 0, startedAt: '' }
     const services: Services = {
       version: VERSION, config, store, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync, inventory, reports, integration, outbox,
       reindex: async () => {
-        await search.clear()
-        let n = 0
-        for await (const record of store.listRecords()) { await indexRecord({ store, records, search }, record.id); n++ }
-        n += (await replica.reindex()).records
-        return { records: n }
-      }
+        // In place, in bulk: search keeps answering from the old entries meanwhile. Only an index of an older layout
+        // (emptied on open) or a failed one starts from nothing.
+        if (await search.reindexAdvised()) await search.clear()
+        reindexProgress = { running: true, records: 0, startedAt: new Date().toISOString() }
+        try {
+          let n = 0
+          let batch: Array<{ id: string, doc: { text: string, attrs: Record<string, any>, fields: Record<string, string> } }> = []
+          const flush = async (): Promise<void> => { if (batch.length > 0) await search.indexDocuments(batch); batch = [] }
+          for await (const record of store.listRecords()) {
+            if (record.deleted || record.supersededBy || record.pageIds.length === 0) await search.removeDocument(record.id)
+            else batch.push({ id: record.id, doc: searchDocumentOf(record, await records.text(record.pageIds)) })
+            if (batch.length >= 200) await flush()
+            reindexProgress.records = ++n
+            if (n % 5000 === 0) log.info({ records: n }, 'reindex progress')
+          }
+          await flush()
+          n += (await replica.reindex()).records
+          reindexProgress.records = n
+          return { records: n }
+        } finally {
+          reindexProgress.running = false
+        }
+      },
+      reindexProgress: () => ({ ...reindexProgress })
     }
 
     const api = await buildApi({ services, log, local: mode === 'offline' })
@@ -164,6 +186,8 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     if (mode === 'offline') return handle
 
     await pipeline!.start()
+    indexJobs.start()
+    cleanup.push(async () => await indexJobs.stop())
     await archive.archiver!.start()
     const schedules = startSchedules([
       { name: 'fixity', schedule: config.fixitySchedule, run: async () => { const r = await checkFixityAndRecord({ store, log: archive!.log, agent: 'system' }); return { files: r.files, failures: r.failures.length } } },

@@ -12,6 +12,7 @@ import { benchOcr } from './ocr.bench.js'
 import { benchPdf } from './pdf.bench.js'
 import { benchScan } from './scan.bench.js'
 import { benchSearch } from './search.bench.js'
+import { benchSearchScale } from './search-scale.bench.js'
 import { benchSync, syncBenchFromEnv } from './sync.bench.js'
 
 const only = process.argv.slice(2)
@@ -37,6 +38,8 @@ await section('ingest', async () => {
 await section('scan', async () => await benchScan())
 await section('pdf', async () => await benchPdf({ pages: 20 }))
 await section('search', async () => await benchSearch())
+// Not in a plain `npm run bench`: a million records take a quarter of an hour (`npm run bench -- search-scale`).
+if (only.includes('search-scale')) await section('search-scale', async () => await benchSearchScale())
 await section('sync', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sohoa-bench-sync-'))
   try { return await benchSync(dir, syncBenchFromEnv()) } finally { await rm(dir, { recursive: true, force: true }) }

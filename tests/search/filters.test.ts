@@ -109,7 +109,8 @@ t.test('facets count every matching document, not only the page', async t => {
     ],
     status: [{ value: 'approved', count: 2 }, { value: 'draft', count: 2 }, { value: 'archived', count: 1 }],
     validity: [{ value: 'valid', count: 3 }, { value: 'expired', count: 1 }, { value: 'revoked', count: 1 }],
-    issuedYear: [{ value: '2018', count: 2 }, { value: '2015', count: 1 }, { value: '2019', count: 1 }]
+    issuedYear: [{ value: '2018', count: 2 }, { value: '2015', count: 1 }, { value: '2019', count: 1 }],
+    replica: []
   })
   const q = await search.search('thôn hòa bình', { facets: true, limit: 1 })
   t.equal(q.total, 3)
@@ -118,7 +119,7 @@ t.test('facets count every matching document, not only the page', async t => {
   const filtered = await search.search('', { facets: true, units: ['628'] })
   t.same(filtered.facets?.status, [{ value: 'approved', count: 1 }, { value: 'archived', count: 1 }])
   t.equal((await search.search('', {})).facets, undefined, 'only when asked')
-  t.same((await search.search('khongcotu', { facets: true })).facets, { unit: [], documentType: [], status: [], validity: [], issuedYear: [] })
+  t.same((await search.search('khongcotu', { facets: true })).facets, { unit: [], documentType: [], status: [], validity: [], issuedYear: [], replica: [] })
 })
 
 t.test('attributes are checked and completed from the fields when indexed', async t => {
@@ -133,4 +134,20 @@ t.test('attributes are checked and completed from the fields when indexed', asyn
   await search.indexDocument('b', { text: 'x', attrs: { documentType: 'QUYẾT ĐỊNH' }, fields: { documentType: 'QUYET DINH', issuedDate: '2020-05-06', issuer: ' UBND  xã ' } })
   const hit = (await search.search('', { issuedFrom: '2020', issuedTo: '2020' })).results[0]
   t.same(hit.fields, { documentType: 'QUYẾT ĐỊNH', issuedDate: '2020-05-06', issuer: 'UBND xã' })
+})
+
+t.test('province: documents keyed by (replica, record) never overwrite each other; district filter and facet', async t => {
+  const { search } = await openIndex(t)
+  // Two districts whose records happen to share an id, as a hostile or careless district could make them.
+  await search.indexDocument('12D3KooWA/r_1', { text: 'Giấy phép xây dựng Ia Grai', attrs: { unit: '622', replica: '12D3KooWA', recordId: 'r_1' } })
+  await search.indexDocument('12D3KooWB/r_1', { text: 'Giấy phép xây dựng Chư Sê', attrs: { unit: '628', replica: '12D3KooWB', recordId: 'r_1' } })
+  await search.indexDocument('r_own', { text: 'Giấy phép xây dựng của tỉnh', attrs: { unit: '64' } })
+  const all = await search.search('giấy phép', { facets: true, limit: 10 })
+  t.equal(all.total, 3)
+  t.same(all.results.map(r => [r.recordId, r.replica ?? null]).sort(), [['r_1', '12D3KooWA'], ['r_1', '12D3KooWB'], ['r_own', null]])
+  t.same(all.facets?.replica, [{ value: '12D3KooWA', count: 1 }, { value: '12D3KooWB', count: 1 }])
+  const b = await search.search('giấy phép', { replicas: ['12D3KooWB'] })
+  t.same(b.results.map(r => [r.recordId, r.replica]), [['r_1', '12D3KooWB']])
+  t.equal((await search.search('ia grai', { replicas: ['12D3KooWB'] })).total, 0)
+  t.equal((await search.search('', { replicas: [] })).total, 0, 'an empty list matches nothing')
 })

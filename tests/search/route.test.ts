@@ -63,7 +63,7 @@ t.test('filters, lookups and facets as query parameters', async t => {
   t.same(faceted.body.facets.unit, [{ value: '622', count: 2 }, { value: '628', count: 1 }])
   t.same(faceted.body.facets.issuedYear, [{ value: '2015', count: 1 }, { value: '2018', count: 1 }])
   t.same(faceted.body.facets.validity, [{ value: 'valid', count: 2 }, { value: 'expired', count: 1 }])
-  t.same(Object.keys(faceted.body.facets), ['unit', 'documentType', 'status', 'validity', 'issuedYear'])
+  t.same(Object.keys(faceted.body.facets), ['unit', 'documentType', 'status', 'validity', 'issuedYear', 'replica'])
 
   const byField = await get(node, { q: 'ia grai' })
   t.same(ids(byField.body), ['r_1'])

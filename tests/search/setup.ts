@@ -18,7 +18,10 @@ export async function openIndex (t: { teardown: (fn: () => unknown) => void }, d
   const location = dir ?? await tempDir(t, 'sohoa-search-')
   const db = new Level<string, any>(join(location, 'db'), { valueEncoding: 'json' })
   await db.open()
-  const store = new SearchIndexStore(db.sublevel<string, any>('index', { valueEncoding: 'json' }), options)
+  const store = new SearchIndexStore(db.sublevel<string, any>('index', { valueEncoding: 'json' }), {
+    blobs: db.sublevel<string, any>('searchseg', { valueEncoding: 'view' }),
+    ...options
+  })
   const close = async (): Promise<void> => { if (db.status === 'open') await db.close() }
   t.teardown(close)
   return { db, store, search: createSearchIndex(store), close, dir: location }

@@ -32,6 +32,8 @@ export interface Services {
   /** Replication to the province (issue 5); absent where it is not wired. */
   sync?: import('../../../sync/src/index.js').SyncService
   reindex: () => Promise<{ records: number }>
+  /** How far a running (or the last) reindex got. */
+  reindexProgress?: () => { running: boolean, records: number, startedAt: string }
   /** The node key, the signed log, validity and deletion (every node); the signer and archiver on a serving node. */
   archive?: ArchiveServices
   /** Result lookups for reuse, their signed file links and audit trail (issue 7); absent where it is not wired. */

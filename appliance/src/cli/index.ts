@@ -101,7 +101,13 @@ export async function main (argv: string[]): Promise<void> {
   addReportCommand(program, withApi)
 
   program.command('reindex').description('dựng lại chỉ mục tìm kiếm / rebuild the search index').action(async () => {
-    await withClient(config(), async (client) => print(await call(client, 'POST', '/api/v1/admin/reindex')))
+    await withClient(config(), async (client) => {
+      // Progress on stderr while it runs (the answer, on stdout, comes at the end).
+      const timer = setInterval(() => {
+        void call(client, 'GET', '/api/v1/admin/reindex').then((p: any) => { if (p?.running === true) process.stderr.write(`… ${p.records as number} bản ghi / records\n`) }, () => {})
+      }, 2000)
+      try { print(await call(client, 'POST', '/api/v1/admin/reindex')) } finally { clearInterval(timer) }
+    })
   })
 
   addVerifyCommand(program, config)

@@ -100,7 +100,7 @@ export class ResultLookup {
     const replicas = await this.replicaIds()
     const out: LookupResult[] = []
     for (const hit of hits.results) {
-      const result = await this.resolve(hit.recordId, replicas)
+      const result = await this.resolve(hit.recordId, hit.replica !== undefined ? [hit.replica] : replicas, hit.replica === undefined)
       if (!result || !currentlyValid(result, today) || !fits(result, query)) continue
       out.push(this.describe(result, now))
     }
@@ -142,14 +142,14 @@ export class ResultLookup {
     return [...new Set((await this.opts.store.replicas.listPeers()).map(p => p.replica))]
   }
 
-  private async resolve (recordId: string, replicas: string[]): Promise<ArchivedResult | null> {
-    const own = await this.opts.store.getRecord(recordId)
-    if (own) return ofRecord(own)
-    // Ids are unique per replica only: the live record of this id stored first at this node (the one the search
-    // index holds; see replica/province.ts), so another district's deleted copy of the id hides nothing.
-    const holders = (await this.opts.store.replicas.holders(recordId, replicas)).filter(r => !r.deleted)
-    holders.sort((x, y) => (x.storedAt ?? '').localeCompare(y.storedAt ?? '') || x.replica.localeCompare(y.replica))
-    return holders[0] ? await this.ofReplica(holders[0]) : null
+  private async resolve (recordId: string, replicas: string[], own = true): Promise<ArchivedResult | null> {
+    const mine = own ? await this.opts.store.getRecord(recordId) : undefined
+    if (mine) return ofRecord(mine)
+    for (const replica of replicas) {
+      const r = await this.opts.store.replicas.getRecord(replica, recordId)
+      if (r) return await this.ofReplica(r)
+    }
+    return null
   }
 
   /** What the district's log said of the record; its PDF must be in the shared file store to be handed out. */

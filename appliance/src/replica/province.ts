@@ -13,6 +13,9 @@ import type { RecordEntry, ReplicaPeer, ReplicaRecord, ReplicaState, Store } fro
 import type { Units } from '../units/index.js'
 import type { CheckedBatch, DistrictSummary, EntryFailure, FileReceiver, LogPosition, ReplicaSink, SharedTable, StoredEntry } from '../../../sync/src/index.js'
 import { checkEntries, entryHash } from './entries.js'
+
+/** The search document of a replica record: (replica, record), so districts' documents never collide. */
+export const replicaDocumentId = (replica: string, recordId: string): string => `${replica}/${recordId}`
 import type { PartialFiles } from './partial-files.js'
 import { readStoredRange, storedFileSize, textOfTextFile } from './stored-files.js'
 
@@ -276,25 +279,21 @@ export class ProvinceReplicas implements ReplicaSink {
 
   /**
    * Puts replica records into the shared search (their unit makes `?unit=` span the replicas). Idempotent.
-   * Record ids are unique per replica only (a district can copy another's ids: they are printed in every QR), and
-   * this search index holds one document per id: the document of an id is the live record stored first at this
-   * node, whichever replica it is in, so another district archiving or deleting the same id never replaces or
-   * removes it. (Every replica record stays in the replica store under (replica, record).)
+   * Record ids are unique per replica only (a district can copy another's ids: they are printed in every QR), so
+   * the index keys every document by (replica, record): another district archiving or deleting the same id never
+   * replaces or removes it.
    */
   private async index (records: ReplicaRecord[]): Promise<void> {
     const { search, store } = this.opts
-    const replicas = [...new Set((await this.peers()).map(p => p.replica))]
-    for (const id of new Set(records.map(r => r.id))) {
-      const holders = (await store.replicas.holders(id, replicas)).filter(h => !h.deleted)
-      // storedAt is this node's own clock (order of arrival here), never a district's.
-      holders.sort((x, y) => (x.storedAt ?? '').localeCompare(y.storedAt ?? '') || x.replica.localeCompare(y.replica))
-      const r = holders[0]
-      if (!r) { await search.removeDocument(id); continue }
+    for (const r of records) {
+      // Keyed by (replica, record): a district can only ever write its own documents in the province's index.
+      const docId = replicaDocumentId(r.replica, r.id)
+      if (r.deleted) { await search.removeDocument(docId); continue }
       const textFile = r.files.find(f => f.role === 'text')
       const text = textFile ? textOfTextFile(await store.files.read(textFile.sha256)).text : ''
       const doc = searchDocumentOf(asRecordEntry(r), text)
       const fieldText = Object.values(doc.fields).join('\n')
-      await search.indexDocument(r.id, { text: fieldText ? `${text}\n\n${fieldText}` : text, attrs: { ...doc.attrs, replica: r.replica } })
+      await search.indexDocument(docId, { text: fieldText ? `${text}\n\n${fieldText}` : text, attrs: { ...doc.attrs, replica: r.replica, recordId: r.id } })
     }
   }
 

@@ -93,9 +93,17 @@ export function indexAttrs (attrs: DocAttrs, fields: Array<[FieldName, string]>)
   set('documentNumber', number)
   const key = number === undefined ? '' : documentNumberKey(number)
   if (key !== '') out[DOCUMENT_NUMBER_KEY] = key; else delete out[DOCUMENT_NUMBER_KEY]
-  const subject = text('subjectId', field.get('subjectId'))
-  const digits = subject === undefined ? '' : digitsOnly(subject)
-  if (digits !== '') out.subjectId = digits; else delete out.subjectId
+  // A result may name several people (multi-party results): a list of IDs, each found by an exact lookup.
+  const rawSubject = out.subjectId
+  if (Array.isArray(rawSubject)) {
+    if (!rawSubject.every(v => typeof v === 'string')) throw new AppError('VALIDATION', { field: 'attrs.subjectId' })
+    const ids = [...new Set((rawSubject as string[]).map(digitsOnly).filter(d => d !== ''))]
+    if (ids.length > 0) out.subjectId = ids; else delete out.subjectId
+  } else {
+    const subject = text('subjectId', field.get('subjectId'))
+    const digits = subject === undefined ? '' : digitsOnly(subject)
+    if (digits !== '') out.subjectId = digits; else delete out.subjectId
+  }
   return out
 }
 

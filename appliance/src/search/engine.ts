@@ -1,15 +1,18 @@
 /**
- * The search service over a SearchIndexStore: tokenises documents (text and fields) into postings, and answers
- * queries by intersecting posting lists (rarest term first), checking phrases by position, ranking with BM25 plus
- * a bonus for terms found in fields, then building snippets and field summaries for the requested page only.
- * Facets, when asked, count the whole result set from the in-memory document table.
+ * The search service over a SearchIndexStore (a segment index): tokenises documents (text and fields) into
+ * postings; answers a query by intersecting, segment by segment, the posting lists of its terms and exact-lookup
+ * keys (rarest first, galloping over the others), checking phrases by position, scoring every match with BM25
+ * plus a bonus for terms found in fields (the codes carry tf and a field flag, so no positions are read for that),
+ * then taking the best RERANK matches and adding the adjacency bonus from their positions. Snippets, summary fields
+ * and matched fields are built for the requested page only; facets count every match from the document table.
  */
 import { AppError } from '../errors/index.js'
-import type { IndexedDoc, SearchIndexStore } from '../store/search-index.js'
-import { checkFields, indexAttrs, summaryOf } from './attributes.js'
+import type { DocAttrs, DocTable, DocumentPostings, Part, PositionsReader, SearchIndexStore } from '../store/search-index.js'
+import type { FieldName } from '../extract/types.js'
+import { checkFields, documentNumberKey, indexAttrs, summaryOf, DOCUMENT_NUMBER_KEY } from './attributes.js'
 import { countFacets } from './facets.js'
 import { FIELD_BONUS, MAX_TEXT_TOKENS, fieldTokens, inField, matchedFields } from './fields.js'
-import { compileFilter, checkAttrs, type DocFilter } from './filters.js'
+import { compileFilter, checkAttrs } from './filters.js'
 import { normalizeText } from './fold.js'
 import { adjacentWords, parseQuery, type ParsedQuery } from './query.js'
 import { ADJACENCY_WEIGHT, bm25Term, hasPhrase, idf } from './rank.js'
@@ -21,12 +24,14 @@ export const DEFAULT_LIMIT = 20
 export const MAX_LIMIT = 1000
 const MAX_ID_LENGTH = 256
 /**
- * A point read of one posting costs up to this many scanned postings (measured 1.3–3.8× over 10,000 documents):
- * for k candidates, point reads win while k × this < the term's df.
+ * The adjacency bonus (query words standing together) is added to this many of the best BM25 matches, at least
+ * twice the page asked for: it reads positions, which every match of a common-word query cannot afford.
  */
-const POINT_READ_FACTOR = 4
+export const RERANK = 200
 
-type Postings = ReadonlyMap<string, readonly number[]>
+/** Exact-lookup terms: `\u0001` never occurs in a token (letters and digits only). */
+export const numberKeyTerm = (key: string): string => `\u0001n${key}`
+export const subjectKeyTerm = (digits: string): string => `\u0001i${digits}`
 
 function checkId (id: unknown): string {
   if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) throw new AppError('VALIDATION', { field: 'id' })
@@ -41,95 +46,143 @@ function page (options: SearchOptions): { limit: number, offset: number } {
   }
 }
 
-/** Newest first: the record's creation time when it has one, else when it was indexed; then the id (time-ordered). */
-function recency (doc: IndexedDoc): string {
-  return typeof doc.attrs.createdAt === 'string' ? doc.attrs.createdAt : doc.indexedAt
+/** A binary heap keeping the `size` best indexes by `better(a, b)` (true: a ranks above b). */
+class Best {
+  private readonly heap: number[] = []
+  constructor (private readonly size: number, private readonly better: (a: number, b: number) => boolean) {}
+
+  push (i: number): void {
+    const heap = this.heap
+    // The root is the worst kept.
+    const worse = (a: number, b: number): boolean => this.better(b, a)
+    if (heap.length < this.size) {
+      heap.push(i)
+      let c = heap.length - 1
+      while (c > 0) { const p = (c - 1) >> 1; if (worse(heap[c], heap[p])) { [heap[c], heap[p]] = [heap[p], heap[c]]; c = p } else break }
+      return
+    }
+    if (!this.better(i, heap[0])) return
+    heap[0] = i
+    let p = 0
+    for (;;) {
+      const l = 2 * p + 1; const r = l + 1; let m = p
+      if (l < heap.length && worse(heap[l], heap[m])) m = l
+      if (r < heap.length && worse(heap[r], heap[m])) m = r
+      if (m === p) break
+      ;[heap[m], heap[p]] = [heap[p], heap[m]]; p = m
+    }
+  }
+
+  /** Best first. */
+  result (): number[] {
+    return [...this.heap].sort((a, b) => this.better(a, b) ? -1 : this.better(b, a) ? 1 : 0)
+  }
+}
+
+/** Index of `ord` in ascending `ords` from `lo`, or -(insertion point)-1; galloping then binary search. */
+function seek (ords: ArrayLike<number>, ord: number, lo: number): number {
+  let step = 1
+  let hi = lo
+  while (hi < ords.length && ords[hi] < ord) { lo = hi + 1; hi += step; step *= 2 }
+  if (hi >= ords.length) hi = ords.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (ords[mid] < ord) lo = mid + 1; else if (ords[mid] > ord) hi = mid - 1; else return mid
+  }
+  return -lo - 1
+}
+
+interface Matches {
+  ords: number[]
+  scores: number[]
+  /** Per match: its segment's position in `segs`. */
+  seg: number[]
+}
+
+/** The postings of a text (NFC) and checked fields: text positions first, then each field's at its own base. */
+function analyze (text: string, fields: Array<[FieldName, string]>): { postings: Map<string, [number, number[]]>, length: number, coded: true } {
+  const positions = new Map<string, number[]>()
+  let length = 0
+  const add = (term: string, position: number): void => {
+    const list = positions.get(term)
+    if (list === undefined) positions.set(term, [position]); else list.push(position)
+    length++
+  }
+  for (const token of tokenizeNormalized(text)) {
+    if (token.position >= MAX_TEXT_TOKENS) break
+    add(token.term, token.position)
+  }
+  for (const token of fieldTokens(fields)) add(token.term, token.position)
+  // The code carries tf and whether the term is in a field: ranking needs no positions. Set in place (same keys).
+  const postings = positions as unknown as Map<string, [number, number[]]>
+  for (const [term, list] of positions) postings.set(term, [(Math.min(127, list.length) << 1) | (inField(list) ? 1 : 0), list])
+  return { postings, length, coded: true }
+}
+
+/** The exact-lookup keys of stored attributes. */
+function keysOf (attrs: DocAttrs): string[] {
+  const keys: string[] = []
+  const numberKey = attrs[DOCUMENT_NUMBER_KEY]
+  if (typeof numberKey === 'string' && numberKey !== '') keys.push(numberKeyTerm(numberKey))
+  const subjects = attrs.subjectId === undefined ? [] : Array.isArray(attrs.subjectId) ? attrs.subjectId : [attrs.subjectId]
+  for (const s of subjects) if (typeof s === 'string' && s !== '') keys.push(subjectKeyTerm(s))
+  return keys
+}
+
+/** Checks a document and makes what the store keeps. */
+function prepare (doc: SearchDocument): DocumentPostings {
+  if (typeof doc?.text !== 'string') throw new AppError('VALIDATION', { field: 'text' })
+  const fields = checkFields(doc.fields)
+  const attrs = indexAttrs(checkAttrs(doc.attrs), fields)
+  const text = normalizeText(doc.text)
+  const { postings, length } = analyze(text, fields)
+  return { text, length, attrs, postings, coded: true, keys: keysOf(attrs), source: fields }
 }
 
 export function createSearchIndex (store: SearchIndexStore): SearchService {
-  /** Documents holding every term of the query and passing the filter, with the postings read on the way. */
-  async function match (parsed: ParsedQuery, filter: DocFilter | undefined, docs: ReadonlyMap<string, IndexedDoc>): Promise<{ ids: string[], dfs: number[], postings: Map<string, Postings> } | undefined> {
-    const dfs = await store.documentFrequencies(parsed.terms)
-    if (dfs.some(df => df === 0)) return undefined
-    const byRarity = parsed.terms.map((term, i) => ({ term, df: dfs[i] })).sort((a, b) => a.df - b.df)
-    const postings = new Map<string, Postings>()
-    let ids: string[] | undefined
-    if (filter !== undefined) {
-      // A selective filter (one small unit) is cheaper to start from than the rarest term's whole posting list.
-      const allowed: string[] = []
-      for (const [id, doc] of docs) if (filter(doc.attrs)) allowed.push(id)
-      if (allowed.length * POINT_READ_FACTOR < byRarity[0].df) ids = allowed
+  store.setAnalyzer((text, attrs, source) => ({ ...analyze(text, Array.isArray(source) ? source as Array<[FieldName, string]> : []), keys: keysOf(attrs) }))
+
+  /** Exact keys a search option requires: `undefined` when it can match nothing. */
+  function requiredKeys (options: SearchOptions): string[] | undefined {
+    const keys: string[] = []
+    if (options.documentNumber !== undefined) {
+      const key = typeof options.documentNumber === 'string' ? documentNumberKey(options.documentNumber) : ''
+      if (key === '') return undefined
+      keys.push(numberKeyTerm(key))
     }
-    // The rarest term (or the filter) gives the candidates; the other terms' lists are then read concurrently
-    // (LevelDB reads run on libuv's pool), each by point reads when there are few candidates, else by a scan.
-    const [rarest, ...others] = byRarity
-    if (ids === undefined) {
-      const list = await store.scanPostings(rarest.term)
-      postings.set(rarest.term, list)
-      ids = []
-      for (const id of list.keys()) {
-        const doc = docs.get(id)
-        if (doc !== undefined && (filter === undefined || filter(doc.attrs))) ids.push(id)
-      }
-    } else {
-      others.unshift(rarest)
+    if (options.subjectId !== undefined) {
+      const digits = typeof options.subjectId === 'string' ? options.subjectId.replace(/\D+/g, '') : ''
+      if (digits === '') return undefined
+      keys.push(subjectKeyTerm(digits))
     }
-    if (ids.length === 0) return undefined
-    const candidates = ids
-    const lists = await Promise.all(others.map(async ({ term, df }) =>
-      candidates.length * POINT_READ_FACTOR < df ? await store.postingsIn(term, candidates) : await store.scanPostings(term)))
-    others.forEach(({ term }, i) => postings.set(term, lists[i]))
-    // Also drops documents a concurrent write took out of a cached list between awaits.
-    const all = parsed.terms.map(t => postings.get(t)!)
-    ids = ids.filter(id => all.every(list => list.has(id)))
-    const phrases = parsed.clauses.filter(c => c.terms.length > 1)
-    if (phrases.length > 0) {
-      ids = ids.filter(id => phrases.every(c => hasPhrase(c.terms.map(t => postings.get(t)!.get(id)!))))
-    }
-    return { ids, dfs, postings }
+    return keys
   }
 
-  /** The page's hits: snippet from the text, the summary fields, and (for a query) the fields that matched. */
-  async function hitsOf (ranked: Array<{ id: string, score: number }>, docs: ReadonlyMap<string, IndexedDoc>, query?: { parsed: ParsedQuery, postings: Map<string, Postings> }): Promise<SearchHit[]> {
-    const texts = await store.texts(ranked.map(r => r.id))
-    const clauses = query?.parsed.clauses ?? []
-    const together = query === undefined ? [] : adjacentWords(query.parsed).map(pair => ({ terms: pair }))
-    return ranked.map((r, i) => {
-      const hit: SearchHit = {
-        recordId: r.id,
-        score: r.score,
-        snippet: makeSnippet(texts[i] ?? '', clauses, together),
-        fields: summaryOf(docs.get(r.id)?.attrs ?? {})
-      }
-      if (query !== undefined) {
-        hit.matchedFields = matchedFields(clauses.map(c => c.terms.map(t => query.postings.get(t)?.get(r.id) ?? [])))
-      }
+  /** Hits of the page: snippet from the text, summary fields, and (for a query) the fields that matched. */
+  async function hitsOf (table: DocTable, shown: Array<{ ord: number, score: number, readers?: PositionsReader[][] }>, parsed?: ParsedQuery): Promise<SearchHit[]> {
+    const ids = shown.map(s => table.ids[s.ord] ?? '')
+    const [texts, attrs] = await Promise.all([store.texts(ids), store.attrsOf(shown.map(s => s.ord))])
+    const clauses = parsed?.clauses ?? []
+    const together = parsed === undefined ? [] : adjacentWords(parsed).map(pair => ({ terms: pair }))
+    return shown.map((s, i) => {
+      const a = attrs[i] ?? {}
+      // A document keyed by more than its record (the province's replicas) names its record and replica.
+      const hit: SearchHit = { recordId: typeof a.recordId === 'string' ? a.recordId : ids[i], score: s.score, snippet: makeSnippet(texts[i] ?? '', clauses, together), fields: summaryOf(a) }
+      if (typeof a.replica === 'string') hit.replica = a.replica
+      if (parsed !== undefined && s.readers !== undefined) hit.matchedFields = matchedFields(s.readers.map(r => r.map(x => x.get(0))))
       return hit
     })
   }
 
   return {
     async indexDocument (id: string, doc: SearchDocument): Promise<void> {
-      checkId(id)
-      if (typeof doc?.text !== 'string') throw new AppError('VALIDATION', { field: 'text' })
-      const fields = checkFields(doc.fields)
-      const attrs = indexAttrs(checkAttrs(doc.attrs), fields)
-      const text = normalizeText(doc.text)
-      const postings = new Map<string, number[]>()
-      let length = 0
-      const add = (term: string, position: number): void => {
-        const positions = postings.get(term)
-        if (positions === undefined) postings.set(term, [position])
-        else positions.push(position)
-        length++
-      }
-      for (const token of tokenizeNormalized(text)) {
-        if (token.position >= MAX_TEXT_TOKENS) break
-        add(token.term, token.position)
-      }
-      // After the text's: every list stays ascending.
-      for (const token of fieldTokens(fields)) add(token.term, token.position)
-      await store.replace(id, { text, length, attrs, postings })
+      await store.replace(checkId(id), prepare(doc))
+    },
+
+    async indexDocuments (items: Array<{ id: string, doc: SearchDocument }>): Promise<void> {
+      // Checked and tokenised first: one bad document writes nothing.
+      const prepared = items.map(({ id, doc }) => ({ id: checkId(id), doc: prepare(doc) }))
+      if (prepared.length > 0) await store.replaceMany(prepared)
     },
 
     async removeDocument (id: string): Promise<boolean> {
@@ -138,55 +191,124 @@ export function createSearchIndex (store: SearchIndexStore): SearchService {
 
     async search (query: string, options: SearchOptions = {}): Promise<SearchResults> {
       const { limit, offset } = page(options)
-      const filter = compileFilter(options)
       const parsed = parseQuery(typeof query === 'string' ? query : '')
-      const none = (): SearchResults => options.facets === true ? { total: 0, results: [], facets: countFacets([], new Map()) } : { total: 0, results: [] }
-      if (parsed.unmatchable) return none()
-      const docs = await store.documents()
+      const table = await store.docTable()
+      const filter = compileFilter(options, table)
+      const none = (): SearchResults => options.facets === true ? { total: 0, results: [], facets: countFacets([], table) } : { total: 0, results: [] }
+      if (parsed.unmatchable || filter.none) return none()
+      const keys = requiredKeys(options)
+      if (keys === undefined) return none()
+      const want = offset + limit
 
-      if (parsed.clauses.length === 0) {
-        const listed: Array<{ id: string, at: string }> = []
-        for (const [id, doc] of docs) if (filter === undefined || filter(doc.attrs)) listed.push({ id, at: recency(doc) })
-        listed.sort((a, b) => a.at < b.at ? 1 : a.at > b.at ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
-        const slice = listed.slice(offset, offset + limit).map(d => ({ id: d.id, score: 0 }))
-        const results: SearchResults = { total: listed.length, results: await hitsOf(slice, docs) }
-        if (options.facets === true) results.facets = countFacets(listed.map(d => d.id), docs)
-        return results
+      let matches: Matches
+      let segs: number[] = []
+      let lists: Part[][] = []
+      const terms = parsed.terms
+      if (terms.length === 0 && keys.length === 0) {
+        matches = { ords: [], scores: [], seg: [] }
+        for (let ord = 0; ord < table.size; ord++) if (table.live[ord] === 1 && filter.test(ord)) matches.ords.push(ord)
+      } else {
+        lists = await store.lists([...terms, ...keys])
+        if (lists.some(parts => parts.length === 0)) return none()
+        const n = Math.max(1, table.liveCount)
+        const averageLength = table.totalLength / n
+        const termIdf = terms.map((_, i) => idf(n, lists[i].reduce((s, p) => s + p.ords.length, 0)))
+        const phrases = parsed.clauses.filter(c => c.terms.length > 1).map(c => c.terms.map(t => terms.indexOf(t)))
+        segs = [...new Set(lists.flatMap(parts => parts.map(p => p.seg)))]
+        matches = { ords: [], scores: [], seg: [] }
+        for (let si = 0; si < segs.length; si++) {
+          const parts = lists.map(l => l.find(p => p.seg === segs[si]))
+          if (parts.some(p => p === undefined)) continue
+          const ps = parts as Part[]
+          let driver = 0
+          for (let t = 1; t < ps.length; t++) if (ps[t].ords.length < ps[driver].ords.length) driver = t
+          const readers = phrases.length > 0 ? await Promise.all(ps.map(async (p, t) => phrases.some(ph => ph.includes(t)) ? await store.positions(p) : undefined)) : []
+          const cursor = ps.map(() => 0)
+          const idx = ps.map(() => 0)
+          const d = ps[driver]
+          outer: for (let i = 0; i < d.ords.length; i++) {
+            const ord = d.ords[i]
+            for (let t = 0; t < ps.length; t++) {
+              if (t === driver) { idx[t] = i; continue }
+              const at = seek(ps[t].ords, ord, cursor[t])
+              if (at < 0) { cursor[t] = -at - 1; if (cursor[t] >= ps[t].ords.length) break outer; continue outer }
+              cursor[t] = at; idx[t] = at
+            }
+            if (table.live[ord] !== 1 || !filter.test(ord)) continue
+            let ok = true
+            for (const ph of phrases) if (!hasPhrase(ph.map(t => readers[t]!.get(idx[t])))) { ok = false; break }
+            if (!ok) continue
+            let score = 0
+            const length = table.length[ord]
+            for (let t = 0; t < terms.length; t++) {
+              const code = ps[t].codes[idx[t]]
+              score += bm25Term(code >> 1, length, averageLength, termIdf[t])
+              if ((code & 1) === 1) score += FIELD_BONUS * termIdf[t]
+            }
+            matches.ords.push(ord); matches.scores.push(score); matches.seg.push(si)
+          }
+        }
       }
 
-      const stats = await store.stats()
-      const found = await match(parsed, filter, docs)
-      if (found === undefined) return none()
-      const averageLength = stats.documents > 0 ? stats.totalLength / stats.documents : 0
-      const termIdf = found.dfs.map(df => idf(stats.documents, df))
-      const lists = parsed.terms.map(t => found.postings.get(t)!)
-      const pairs = adjacentWords(parsed).map(([a, b]) => {
-        const i = parsed.terms.indexOf(a)
-        const j = parsed.terms.indexOf(b)
-        return { first: lists[i], second: lists[j], bonus: ADJACENCY_WEIGHT * (termIdf[i] + termIdf[j]) }
-      })
-      const ranked: Array<{ id: string, score: number }> = []
-      for (const id of found.ids) {
-        const doc = docs.get(id)
-        let score = 0
-        for (let i = 0; i < lists.length && doc !== undefined; i++) {
-          const positions = lists[i].get(id)
-          // Removed by a write that landed while this query ran: leave it out.
-          if (positions === undefined) { score = NaN; break }
-          score += bm25Term(positions.length, doc.length, averageLength, termIdf[i])
-          if (inField(positions)) score += FIELD_BONUS * termIdf[i]
-        }
-        for (const pair of pairs) {
-          const a = pair.first.get(id)
-          const b = pair.second.get(id)
-          if (a !== undefined && b !== undefined && hasPhrase([a, b])) score += pair.bonus
-        }
-        if (doc !== undefined && !Number.isNaN(score)) ranked.push({ id, score })
+      if (filter.slow !== undefined && matches.ords.length > 0) {
+        // Attributes outside the in-memory columns: read for every match (rare filters; not on request paths at scale).
+        const attrs = await store.attrsOf(matches.ords)
+        const keep = matches.ords.map((_, i) => attrs[i] !== undefined && filter.slow!(attrs[i]!))
+        matches = { ords: matches.ords.filter((_, i) => keep[i]), scores: matches.scores.filter((_, i) => keep[i]), seg: matches.seg.filter((_, i) => keep[i]) }
       }
-      ranked.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-      const results: SearchResults = { total: ranked.length, results: await hitsOf(ranked.slice(offset, offset + limit), docs, { parsed, postings: found.postings }) }
-      if (options.facets === true) results.facets = countFacets(ranked.map(r => r.id), docs)
-      return results
+      const total = matches.ords.length
+      const idOf = (ord: number): string => table.ids[ord] ?? ''
+      let results: SearchHit[]
+      if (terms.length === 0) {
+        // Listing: newest first, then the id (time-ordered).
+        const ords = matches.ords
+        const top = new Best(want, (a, b) => {
+          const ca = table.created[ords[a]]; const cb = table.created[ords[b]]
+          return ca !== cb ? ca > cb : idOf(ords[a]) > idOf(ords[b])
+        })
+        for (let i = 0; i < total; i++) top.push(i)
+        const best = top.result()
+        results = await hitsOf(table, best.slice(offset, offset + limit).map(i => ({ ord: ords[i], score: 0 })))
+      } else {
+        const { ords, scores } = matches
+        const top = new Best(Math.max(RERANK, 2 * want), (a, b) => scores[a] !== scores[b] ? scores[a] > scores[b] : idOf(ords[a]) > idOf(ords[b]))
+        for (let i = 0; i < total; i++) top.push(i)
+        const best = top.result()
+        const pairs = adjacentWords(parsed).map(([a, b]) => ({ a: terms.indexOf(a), b: terms.indexOf(b) }))
+        const n = Math.max(1, table.liveCount)
+        const pairIdf = (t: number): number => idf(n, lists[t].reduce((s, p) => s + p.ords.length, 0))
+        // Positions of the best matches: one reader per (term, segment) part, the posting found by binary search.
+        const readerCache = new Map<Part, PositionsReader>()
+        const positionsOf = async (t: number, i: number): Promise<number[]> => {
+          const part = lists[t].find(p => p.seg === segs[matches.seg[i]])!
+          let r = readerCache.get(part)
+          if (r === undefined) { r = await store.positions(part); readerCache.set(part, r) }
+          return r.get(seek(part.ords, ords[i], 0))
+        }
+        const rescored: Array<{ i: number, score: number }> = []
+        for (const i of best) {
+          let score = scores[i]
+          for (const pair of pairs) {
+            if (hasPhrase([await positionsOf(pair.a, i), await positionsOf(pair.b, i)])) score += ADJACENCY_WEIGHT * (pairIdf(pair.a) + pairIdf(pair.b))
+          }
+          rescored.push({ i, score })
+        }
+        rescored.sort((x, y) => y.score - x.score || (idOf(ords[x.i]) < idOf(ords[y.i]) ? 1 : idOf(ords[x.i]) > idOf(ords[y.i]) ? -1 : 0))
+        const shown = []
+        for (const r of rescored.slice(offset, offset + limit)) {
+          const readers = []
+          for (const clause of parsed.clauses) {
+            const per = []
+            for (const term of clause.terms) { const list = await positionsOf(terms.indexOf(term), r.i); per.push({ get: () => list }) }
+            readers.push(per)
+          }
+          shown.push({ ord: ords[r.i], score: r.score, readers })
+        }
+        results = await hitsOf(table, shown, parsed)
+      }
+      const out: SearchResults = { total, results }
+      if (options.facets === true) out.facets = countFacets(matches.ords, table)
+      return out
     },
 
     async clear (): Promise<void> {

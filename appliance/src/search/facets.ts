@@ -3,7 +3,7 @@
  * and year of issue. A document without the attribute is not counted for that facet. Counts are of the result
  * set as filtered, so a facet whose own filter is set shows just the chosen values.
  */
-import type { DocAttrs, IndexedDoc } from '../store/search-index.js'
+import type { ColumnName, DocTable } from '../store/search-index.js'
 
 export interface FacetCount {
   value: string
@@ -17,35 +17,39 @@ export interface SearchFacets {
   validity: FacetCount[]
   /** From `issuedDate`. */
   issuedYear: FacetCount[]
+  /** Province: the district replica (peer ID) of each record; the node's own records are not counted here. */
+  replica: FacetCount[]
 }
 
 /** Values listed per facet, most frequent first: a response stays small even for a free-text attribute. */
 export const MAX_FACET_VALUES = 100
 
-const FACETS: Array<[keyof SearchFacets, (attrs: DocAttrs) => unknown]> = [
-  ['unit', a => a.unit],
-  ['documentType', a => a.documentType],
-  ['status', a => a.status],
-  ['validity', a => a.validity],
-  ['issuedYear', a => typeof a.issuedDate === 'string' ? a.issuedDate.slice(0, 4) : undefined]
+const FACETS: Array<[keyof SearchFacets, ColumnName, (v: unknown) => unknown]> = [
+  ['unit', 'unit', v => v],
+  ['documentType', 'documentType', v => v],
+  ['status', 'status', v => v],
+  ['validity', 'validity', v => v],
+  ['issuedYear', 'issuedDate', v => typeof v === 'string' ? v.slice(0, 4) : undefined],
+  ['replica', 'replica', v => v]
 ]
 
-export function countFacets (ids: Iterable<string>, docs: ReadonlyMap<string, IndexedDoc>): SearchFacets {
-  const counts = FACETS.map(() => new Map<string, number>())
-  for (const id of ids) {
-    const attrs = docs.get(id)?.attrs
-    if (attrs === undefined) continue
-    for (let i = 0; i < FACETS.length; i++) {
-      const value = FACETS[i][1](attrs)
-      if (typeof value === 'string' && value !== '') counts[i].set(value, (counts[i].get(value) ?? 0) + 1)
-    }
-  }
+/** Counts by dictionary code first (one array read per match and facet), then names the codes. */
+export function countFacets (ords: ArrayLike<number>, table: DocTable): SearchFacets {
   const out = {} as SearchFacets
-  FACETS.forEach(([name], i) => {
-    out[name] = [...counts[i]]
+  for (const [name, columnName, valueOf] of FACETS) {
+    const { column, codes } = table.column(columnName)
+    const byCode = new Uint32Array(column.values.length)
+    for (let i = 0; i < ords.length; i++) byCode[codes[ords[i]]]++
+    const counts = new Map<string, number>()
+    byCode.forEach((n, code) => {
+      if (n === 0 || code === 0) return
+      const value = valueOf(column.values[code])
+      if (typeof value === 'string' && value !== '') counts.set(value, (counts.get(value) ?? 0) + n)
+    })
+    out[name] = [...counts]
       .map(([value, count]) => ({ value, count }))
       .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
       .slice(0, MAX_FACET_VALUES)
-  })
+  }
   return out
 }

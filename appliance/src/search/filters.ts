@@ -1,6 +1,6 @@
 /** Attribute filters, compiled once per query and run against the in-memory document table. */
 import { AppError } from '../errors/index.js'
-import type { AttrValue, DocAttrs } from '../store/search-index.js'
+import { COLUMNS, type AttrValue, type ColumnName, type DocAttrs, type DocTable } from '../store/search-index.js'
 import {
   DOCUMENT_NUMBER_KEY, RECORD_STATUSES, VALIDITY_STATES, digitsOnly, documentNumberKey, issuedBound, labelKey
 } from './attributes.js'
@@ -65,35 +65,60 @@ function listOf<T extends string> (values: unknown, allowed: readonly T[], name:
   return values as T[]
 }
 
-/** undefined when nothing is filtered. Options out of their domain are a VALIDATION error. */
-export function compileFilter (options: Omit<SearchOptions, 'limit' | 'offset' | 'facets'>): DocFilter | undefined {
-  const parts: DocFilter[] = []
-  if (options.units !== undefined) parts.push(compileOne('unit', options.units))
+export interface CompiledFilter {
+  /** True when the options can match nothing (an empty list). */
+  none: boolean
+  /** On the in-memory columns, by ordinal. */
+  test: (ord: number) => boolean
+  /** Filters on attributes outside the columns: run on the stored attributes of each match. */
+  slow?: DocFilter
+}
+
+/**
+ * Compiles the options against the document table's columns: each column filter becomes a mask over that
+ * column's dictionary (few distinct values), so a match costs one array read per filter. Exact number and ID
+ * lookups are not here: they are index keys (engine.ts). Options out of their domain are a VALIDATION error.
+ */
+export function compileFilter (options: Omit<SearchOptions, 'limit' | 'offset' | 'facets'>, table: DocTable): CompiledFilter {
+  const masks: Array<{ codes: Uint32Array, mask: Uint8Array }> = []
+  const slow: DocFilter[] = []
+  let none = false
+  const onColumn = (name: ColumnName, accept: (v: AttrValue) => boolean): void => {
+    const { column, codes } = table.column(name)
+    const mask = new Uint8Array(column.values.length)
+    column.values.forEach((v, code) => {
+      if (v === undefined) return
+      if ((Array.isArray(v) ? v : [v]).some(accept)) mask[code] = 1
+    })
+    masks.push({ codes, mask })
+  }
+  const set = (values: AttrValue[]): (v: AttrValue) => boolean => { const s = new Set<AttrValue>(values); if (s.size === 0) none = true; return v => s.has(v) }
+  if (options.units !== undefined) onColumn('unit', set(options.units))
+  if (options.replicas !== undefined) onColumn('replica', set(options.replicas))
   if (options.documentTypes !== undefined) {
     if (!Array.isArray(options.documentTypes) || !options.documentTypes.every(v => typeof v === 'string')) throw new AppError('VALIDATION', { field: 'documentTypes' })
     const wanted = new Set(options.documentTypes.map(labelKey))
-    parts.push(attrs => valuesOf(attrs, 'documentType').some(v => typeof v === 'string' && wanted.has(typeKeyOf(v))))
+    if (wanted.size === 0) none = true
+    onColumn('documentType', v => typeof v === 'string' && wanted.has(typeKeyOf(v)))
   }
   if (options.issuedFrom !== undefined || options.issuedTo !== undefined) {
-    const range = {
-      ...(options.issuedFrom !== undefined ? { gte: issuedBound(options.issuedFrom, 'from', 'issuedFrom') } : {}),
-      ...(options.issuedTo !== undefined ? { lte: issuedBound(options.issuedTo, 'to', 'issuedTo') } : {})
-    }
-    parts.push(compileOne('issuedDate', range))
+    const gte = options.issuedFrom !== undefined ? issuedBound(options.issuedFrom, 'from', 'issuedFrom') : undefined
+    const lte = options.issuedTo !== undefined ? issuedBound(options.issuedTo, 'to', 'issuedTo') : undefined
+    onColumn('issuedDate', v => typeof v === 'string' && (gte === undefined || v >= gte) && (lte === undefined || v <= lte))
   }
-  if (options.statuses !== undefined) parts.push(compileOne('status', listOf(options.statuses, RECORD_STATUSES, 'statuses')))
-  if (options.validity !== undefined) parts.push(compileOne('validity', listOf(options.validity, VALIDITY_STATES, 'validity')))
-  if (options.documentNumber !== undefined) {
-    // A number that normalises to nothing matches nothing (never "any number").
-    const key = typeof options.documentNumber === 'string' ? documentNumberKey(options.documentNumber) : ''
-    parts.push(attrs => key !== '' && attrs[DOCUMENT_NUMBER_KEY] === key)
+  if (options.statuses !== undefined) onColumn('status', set(listOf(options.statuses, RECORD_STATUSES, 'statuses')))
+  if (options.validity !== undefined) onColumn('validity', set(listOf(options.validity, VALIDITY_STATES, 'validity')))
+  for (const [name, filter] of Object.entries(options.filters ?? {})) {
+    if (Array.isArray(filter) && filter.length === 0) none = true
+    const one = compileOne(name, filter)
+    if ((COLUMNS as readonly string[]).includes(name)) onColumn(name as ColumnName, v => one({ [name]: v }))
+    else slow.push(one)
   }
-  if (options.subjectId !== undefined) {
-    const digits = typeof options.subjectId === 'string' ? digitsOnly(options.subjectId) : ''
-    parts.push(attrs => digits !== '' && attrs.subjectId === digits)
-  }
-  for (const [name, filter] of Object.entries(options.filters ?? {})) parts.push(compileOne(name, filter))
-  if (parts.length === 0) return undefined
-  if (parts.length === 1) return parts[0]
-  return attrs => parts.every(p => p(attrs))
+  const test = masks.length === 0
+    ? () => true
+    : masks.length === 1
+      ? (ord: number) => masks[0].mask[masks[0].codes[ord]] === 1
+      : (ord: number) => masks.every(m => m.mask[m.codes[ord]] === 1)
+  return { none, test, ...(slow.length > 0 ? { slow: (attrs: DocAttrs) => slow.every(f => f(attrs)) } : {}) }
 }
+

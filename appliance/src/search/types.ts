@@ -29,6 +29,8 @@ export type AttrFilter = AttrValue[] | { gte?: string | number, lte?: string | n
 export interface SearchOptions {
   /** Only documents of these units. */
   units?: string[]
+  /** Province: only records of these district replicas (peer IDs). */
+  replicas?: string[]
   /** Document types as printed (facet values); compared without case, accents or extra spaces. */
   documentTypes?: string[]
   /** Issued on or after: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (a partial date from its first day). */
@@ -58,6 +60,8 @@ export interface SearchHit {
   snippet: string
   /** documentType, documentNumber (as printed), issuedDate, issuer: those indexed. */
   fields: Partial<Record<SummaryField, string>>
+  /** Province: the district replica the record came from (its peer ID); absent for the node's own records. */
+  replica?: string
   /** The fields in which the query matched (in FIELD_NAMES order); absent when listing. */
   matchedFields?: FieldName[]
 }
@@ -82,6 +86,8 @@ export interface SearchStats {
 export interface SearchService {
   /** Indexes or re-indexes a document: its old postings go and its new ones come in one atomic write. */
   indexDocument: (id: string, doc: SearchDocument) => Promise<void>
+  /** Many documents in one write (bulk builds, reindex): as if indexed one by one, in order. */
+  indexDocuments: (items: Array<{ id: string, doc: SearchDocument }>) => Promise<void>
   /** False when the document was not indexed. */
   removeDocument: (id: string) => Promise<boolean>
   /**

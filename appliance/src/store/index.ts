@@ -8,7 +8,7 @@ import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
 import { idFloor } from './ids.js'
-import { eventKey, FILES_SWEEP_PENDING, importKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SUBLEVELS, type SublevelName } from './keys.js'
+import { eventKey, FILES_SWEEP_PENDING, importKey, indexJobKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SEARCH_SEGMENTS, SUBLEVELS, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
 import { AuditStore, type AuditSublevel } from './audit-store.js'
@@ -50,7 +50,11 @@ export class Tx {
 
   putUnit (u: Unit): this { return this.put('units', u.code, u) }
   putBatch (b: Batch): this { return this.put('batches', b.id, b) }
-  putRecord (r: RecordEntry): this { return this.put('records', r.id, r) }
+  /**
+   * A record's change carries its search index job in the same batch: after a crash the job is there exactly when
+   * the change is, and the job runner (pipeline/index-jobs.ts) brings the index up to it.
+   */
+  putRecord (r: RecordEntry): this { return this.put('records', r.id, r).put('indexjobs', indexJobKey(r.id), 1) }
   putPage (p: Page): this { return this.put('pages', p.id, p) }
   putPageText (pageId: string, t: PageText): this { return this.put('ocr', pageId, t) }
   putJob (j: Job): this { return this.put('jobs', j.id, j) }
@@ -122,7 +126,10 @@ export class Store {
     this.db = new Level<string, any>(join(dataDir, 'db'), { valueEncoding: 'json' })
     this.files = new FileStore(join(dataDir, 'files'))
     for (const name of SUBLEVELS) this.subs.set(name, this.db.sublevel<string, any>(name, { valueEncoding: 'json' }) as unknown as Sub)
-    this.searchIndex = new SearchIndexStore(this.subs.get('index') as unknown as IndexSublevel)
+    // Segment blobs are binary: a sublevel of their own with 'view' values (the JSON sublevels cannot hold bytes).
+    this.searchIndex = new SearchIndexStore(this.subs.get('index') as unknown as IndexSublevel, {
+      blobs: this.db.sublevel<string, Uint8Array>(SEARCH_SEGMENTS, { valueEncoding: 'view' }) as unknown as IndexSublevel
+    })
     this.inventory = new InventoryStore(this.subs.get('inventory') as unknown as InventorySublevel)
     this.replicas = new ReplicaStore(this.subs.get('replicas') as unknown as ReplicaSublevel)
     this.log = new LogStore(this.subs.get('log') as unknown as LogSublevel, this.subs.get('logindex') as unknown as LogSublevel)
@@ -271,6 +278,23 @@ export class Store {
   /** Newest first. */
   listRecords (opts: { limit?: number, before?: string } = {}): AsyncGenerator<RecordEntry> {
     return this.values<RecordEntry>('records', { reverse: true, limit: opts.limit, lt: opts.before })
+  }
+
+  /** Pending index jobs, oldest record id first: `{ key, recordId }`. */
+  async listIndexJobs (limit: number): Promise<Array<{ key: string, recordId: string }>> {
+    const out: Array<{ key: string, recordId: string }> = []
+    for await (const k of this.sub('indexjobs').keys({ limit })) { const key = k as string; out.push({ key, recordId: key.slice(0, key.lastIndexOf('!')) }) }
+    return out
+  }
+
+  /** Done jobs go; synced, so the index writes before them (same LevelDB log) are durable too. */
+  async deleteIndexJobs (keys: string[]): Promise<void> {
+    if (keys.length === 0) return
+    try {
+      await this.db.batch(keys.map(key => ({ type: 'del' as const, sublevel: this.sub('indexjobs'), key })) as any, { sync: true })
+    } catch (err) {
+      throw new AppError('STORAGE_FAILED', undefined, err)
+    }
   }
 
   listBatches (opts: { limit?: number } = {}): AsyncGenerator<Batch> {

@@ -17,7 +17,8 @@
  * | users      | `<username>`                 | User                               |
  * | tokens     | `<sha256 of the secret>`     | Token                              |
  * | sessions   | `<sha256 of the cookie>`     | Session                            |
- * | index      | see `search-index.ts`        | the full-text index                |
+ * | index      | see `search-index.ts`        | the full-text index: documents, memtable, segment list |
+ * | searchseg  | see `search-index.ts`        | the index's segment blobs (binary values) |
  * | events     | `<recordId>!<eventId>`       | RecordEvent (a record's history)   |
  * | versions   | `<recordId>!<version, 6 digits>` | RecordVersion (who changed what) |
  * | targets    | `<unit>!<year>`              | Target (pages planned)             |
@@ -27,6 +28,7 @@
  * | logindex   | see `store/log-store.ts`     | the log's record index and signing keys |
  * | audit      | see `store/audit-store.ts`   | lookups by personal ID (who, which ID, when, why) |
  * | outbox     | see `store/outbox-store.ts`  | outbox: each target's cursor, its dead letters |
+ * | indexjobs  | `<recordId>!<seq>`           | 1: the record changed, its index work is pending (written with the change) |
  */
 export const LAYOUT_VERSION = 1
 
@@ -34,8 +36,11 @@ export const SUBLEVELS = [
   'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
   'users', 'tokens', 'sessions', 'index', 'events', 'versions',
   'targets', 'inventory', 'replicas', 'log', 'logindex',
-  'audit', 'outbox'
+  'audit', 'outbox', 'indexjobs'
 ] as const
+
+/** The binary sublevel of the search index's segments (not in SUBLEVELS: those hold JSON). */
+export const SEARCH_SEGMENTS = 'searchseg'
 
 export type SublevelName = typeof SUBLEVELS[number]
 
@@ -44,6 +49,10 @@ export const receiptKey = (principal: string, key: string): string => `${princip
 
 /** Set in a lawful deletion's batch, cleared once unreferenced files are swept (Store.open sweeps while it is set). */
 export const FILES_SWEEP_PENDING = 'filesSweepPending'
+
+/** Unique and increasing within a process; distinct across restarts by the time part. */
+let jobSeq = 0
+export const indexJobKey = (recordId: string): string => `${recordId}!${Date.now().toString(36).padStart(9, '0')}.${(jobSeq++).toString(36).padStart(6, '0')}`
 
 export const importKey = (unit: string, sha256: string): string => `${unit}!${sha256}`
 

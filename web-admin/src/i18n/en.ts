@@ -210,6 +210,7 @@ export const en: Record<MessageKey, string> = {
   'search.placeholder': 'Name, document number, text… (with or without Vietnamese accents)',
   'search.submit': 'Search',
   'search.filters': 'Filters',
+  'search.district': 'District (replica)',
   'search.unit': 'Unit',
   'search.documentType': 'Document type',
   'search.issuedFrom': 'Issued from',

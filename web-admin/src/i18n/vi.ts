@@ -211,6 +211,7 @@ export const vi = {
   'search.placeholder': 'Họ tên, số văn bản, nội dung… (gõ có dấu hoặc không dấu đều được)',
   'search.submit': 'Tìm',
   'search.filters': 'Lọc',
+  'search.district': 'Huyện (bản sao)',
   'search.unit': 'Đơn vị',
   'search.documentType': 'Loại văn bản',
   'search.issuedFrom': 'Ban hành từ ngày',

@@ -15,7 +15,7 @@ import { FIELD_NAMES, type RecordSummary, type SearchAnswer, type Unit } from '.
 import { UnitSelect, unitName } from './units.js'
 
 const PAGE = 20
-const FILTERS = ['q', 'unit', 'documentType', 'documentNumber', 'subjectId', 'issuedFrom', 'issuedTo', 'status', 'validity', 'purpose'] as const
+const FILTERS = ['q', 'unit', 'district', 'documentType', 'documentNumber', 'subjectId', 'issuedFrom', 'issuedTo', 'status', 'validity', 'purpose'] as const
 /** A 9- or 12-digit number typed in the words is a personal ID: ask the purpose before searching. */
 const ID_IN_WORDS = /(?<![0-9])(?:[0-9][ .]?){8}[0-9](?:(?:[ .]?[0-9]){3})?(?![0-9])/
 type Filter = typeof FILTERS[number]
@@ -161,7 +161,7 @@ function pick (q: Query): Partial<Record<Filter, string>> {
   return out
 }
 
-const FACET_FILTER: Record<string, Filter | null> = { unit: 'unit', documentType: 'documentType', status: 'status', validity: 'validity', year: null, issuedYear: null }
+const FACET_FILTER: Record<string, Filter | null> = { unit: 'unit', replica: 'district', documentType: 'documentType', status: 'status', validity: 'validity', year: null, issuedYear: null }
 
 function countsOf (facet: Array<{ value: string, count: number }> | Record<string, number> | undefined): Array<[string, number]> {
   if (facet === undefined) return []
@@ -172,11 +172,13 @@ function Facets ({ facets, units, onPick }: { facets: NonNullable<SearchAnswer['
   const { t } = useI18n()
   const label = (facet: string, value: string): string => {
     if (facet === 'unit') return unitName(units, value)
+    // A district replica is its node's peer ID: its end is enough to tell districts apart.
+    if (facet === 'replica') return `…${value.slice(-10)}`
     if (facet === 'status') return t(`status.${value}` as MessageKey)
     if (facet === 'validity') return t(`validity.${value}` as MessageKey)
     return value
   }
-  const title: Record<string, MessageKey> = { unit: 'search.unit', documentType: 'search.documentType', status: 'search.status', validity: 'search.validity', year: 'search.year', issuedYear: 'search.year' }
+  const title: Record<string, MessageKey> = { replica: 'search.district', unit: 'search.unit', documentType: 'search.documentType', status: 'search.status', validity: 'search.validity', year: 'search.year', issuedYear: 'search.year' }
   return (
     <aside class='facets' aria-label={t('search.facets')}>
       {Object.entries(facets).map(([facet, raw]) => [facet, countsOf(raw)] as const).filter(([, counts]) => counts.length > 0).map(([facet, counts]) => (

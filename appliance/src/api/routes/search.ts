@@ -7,6 +7,7 @@ import { matchedPerson, namesPersonalId, personalIdOf } from '../../integration/
 interface SearchQuery {
   q?: string
   unit?: string
+  district?: string
   documentType?: string | string[]
   issuedFrom?: string
   issuedTo?: string
@@ -37,7 +38,8 @@ const hitSchema = {
       type: 'object',
       properties: { documentType: { type: 'string' }, documentNumber: { type: 'string' }, issuedDate: { type: 'string' }, issuer: { type: 'string' } }
     },
-    matchedFields: { type: 'array', items: { type: 'string' } }
+    matchedFields: { type: 'array', items: { type: 'string' } },
+    replica: { type: 'string', description: 'province: the district replica (peer ID) the record came from' }
   }
 } as const
 
@@ -54,6 +56,7 @@ export default async function searchRoutes (app: FastifyInstance, { services }: 
         properties: {
           q: { type: 'string', maxLength: 500 },
           unit: { type: 'string', maxLength: 400, description: 'one unit code, or several separated by commas' },
+          district: { type: 'string', maxLength: 2000, description: 'province: one district replica (peer ID), or several separated by commas' },
           documentType: {
             description: 'a document type as printed (a facet value); repeat the parameter for several (types may hold commas)',
             anyOf: [documentTypeSchema, { type: 'array', items: documentTypeSchema, minItems: 1, maxItems: 20 }]
@@ -78,17 +81,18 @@ export default async function searchRoutes (app: FastifyInstance, { services }: 
             results: { type: 'array', items: hitSchema },
             facets: {
               type: 'object',
-              properties: { unit: facetSchema, documentType: facetSchema, status: facetSchema, validity: facetSchema, issuedYear: facetSchema }
+              properties: { unit: facetSchema, documentType: facetSchema, status: facetSchema, validity: facetSchema, issuedYear: facetSchema, replica: facetSchema }
             }
           }
         }
       }
     }
   }, async (request) => {
-    const { q = '', unit, documentType, issuedFrom, issuedTo, status, validity, documentNumber, subjectId, purpose, facets, limit, offset } = request.query
+    const { q = '', unit, district, documentType, issuedFrom, issuedTo, status, validity, documentNumber, subjectId, purpose, facets, limit, offset } = request.query
     const split = (s: string | undefined): string[] | undefined => s ? s.split(',').map(u => u.trim()).filter(Boolean) : undefined
     const options = {
       units: split(unit),
+      ...(district !== undefined ? { replicas: split(district) } : {}),
       ...(documentType !== undefined ? { documentTypes: Array.isArray(documentType) ? documentType : [documentType] } : {}),
       ...(issuedFrom !== undefined ? { issuedFrom } : {}),
       ...(issuedTo !== undefined ? { issuedTo } : {}),
