@@ -35,7 +35,7 @@ async function setup (t: { teardown: (fn: () => unknown) => void }) {
 }
 
 function extracted (values: Partial<Record<string, string>>): ExtractedFields {
-  return Object.fromEntries(FIELD_NAMES.map(n => [n, { value: values[n] ?? null, confidence: values[n] ? 0.9 : 0, boxes: values[n] ? [{ page: 0, x0: 1, y0: 2, x1: 3, y1: 4 }] : [] }])) as ExtractedFields
+  return { ...Object.fromEntries(FIELD_NAMES.map(n => [n, { value: values[n] ?? null, confidence: values[n] ? 0.9 : 0, boxes: values[n] ? [{ page: 0, x0: 1, y0: 2, x1: 3, y1: 4 }] : [] }])), parties: { value: [], confidence: 0, boxes: [] } } as unknown as ExtractedFields
 }
 
 t.test('edit with If-Match: versions, conflicts, normalisation, history', async t => {

@@ -73,7 +73,7 @@ function fromHonorific (line: Line): NameHit[] {
  * The name that starts at `start`: after an optional honorific, the capitalised words up to a comma or a word in
  * lower case. An organisation (`Công ty ...`) is taken up to the comma, as printed.
  */
-function nameAfter (line: Line, start: number, labelled: boolean): { value: string, words: Line['words'], shape: number } | null {
+export function nameAfter (line: Line, start: number, labelled: boolean): { value: string, words: Line['words'], shape: number } | null {
   let from = start
   while (from < line.text.length && line.text[from] === ' ') from++
   if (labelled) {
@@ -113,8 +113,8 @@ function mostRepeated (hits: NameHit[]): NameHit | undefined {
 }
 
 /** `Số CCCD:`, `CCCD số`, `CMND số`, `Số định danh cá nhân:`, `Căn cước công dân số` ... then the digits. */
-const ID_LABEL = /(cccd|cmnd|can cuoc( cong dan)?|chung minh (nhan dan|thu)|dinh danh( ca nhan)?|ho chieu)\s*(so\s*)?[:.]?\s*/gu
-const ID_DIGITS = /^[0-9oil|][0-9oil| .]{7,22}/u
+export const ID_LABEL = /(cccd|cmnd|can cuoc( cong dan)?|chung minh (nhan dan|thu)|dinh danh( ca nhan)?|ho chieu)\s*(so\s*)?[:.]?\s*/gu
+export const ID_DIGITS = /^[0-9oil|][0-9oil| .]{7,22}/u
 
 interface IdHit {
   digits: string
@@ -158,7 +158,7 @@ export function subjectIdField (layouts: PageLayout[], nameLine: Line | null, do
 }
 
 /** The ID's digits (spaces and dots as printed dropped, look-alikes repaired), or null unless 9 to 12 of them. */
-function idDigits (raw: string): string | null {
+export function idDigits (raw: string): string | null {
   const tokens = raw.trim().split(/[\s.]+/u).filter(Boolean)
   let digits = ''
   for (const t of tokens) {
