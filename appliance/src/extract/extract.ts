@@ -33,13 +33,13 @@ export function extractFields (pages: PageText[], known: KnownLists = {}): Extra
   const signature = signatureFields(layouts, header)
   const signer = signature.signer?.value ?? null
 
-  fields.documentType = snapField(toField(title.type), known.documentTypes ?? [], 'documentTypes', true)
+  fields.documentType = snapField(toField(title.type), known.documentTypes ?? [], 'documentTypes', 'keepRest')
   fields.documentNumber = toField(number)
   fields.issuedDate = toField(issued)
-  fields.issuer = snapField(toField(header ? issuerField(header) : null), known.issuers ?? [], 'issuers', true)
+  fields.issuer = snapField(toField(header ? issuerField(header) : null), known.issuers ?? [], 'issuers', 'keepRest')
   fields.summary = toField(title.summary)
   fields.signer = toField(signature.signer)
-  fields.signerTitle = snapField(toField(signature.signerTitle), known.positions ?? POSITIONS, 'positions', false)
+  fields.signerTitle = snapField(toField(signature.signerTitle), known.positions ?? POSITIONS, 'positions', 'dropRest')
 
   const parties = partiesOf(layouts, fields.documentType.value, title.summary, signer)
   fields.parties = partiesField(parties.parties)

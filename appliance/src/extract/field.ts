@@ -1,7 +1,7 @@
 /** A field as one reader found it, and its conversion to the shared ExtractedField shape. */
 import { clean } from './text.js'
 import { boxesOf, ocrConfidence, type Used } from './layout.js'
-import { snapToList } from './snap.js'
+import { snapToList, snapWords } from './snap.js'
 import type { ExtractedField, KnownListName } from './types.js'
 
 export interface Reading {
@@ -15,12 +15,23 @@ export interface Reading {
 
 /** A word read with less confidence than this is often misread (a lost horn or breve): worth a look. */
 const LOW_WORD_CONFIDENCE = 60
+/**
+ * A word the engine doubted (below DOUBTED_WORD; it gives 95-97 % to words it read cleanly) bounds its field at
+ * its own confidence less WEAK_WORD_MARGIN: a word at 92 % or below sends the field to review.
+ */
+const DOUBTED_WORD = 0.93
+const WEAK_WORD_MARGIN = 0.12
 
 export function toField (r: Reading | null): ExtractedField {
   if (r === null) return missing()
   const value = clean(r.value)
   if (value === '') return missing()
-  const confidence = Math.round(Math.max(0, Math.min(1, ocrConfidence(r.used) * r.structure)) * 1000) / 1000
+  // The weakest word bounds the field: one word the engine doubted (a lost breve, a name under the seal) is
+  // enough for the value to be wrong, however sure the others are.
+  const words = r.used.flatMap(u => u.words)
+  const lowest = words.length ? Math.min(...words.map(w => w.conf)) / 100 : 1
+  const weakest = lowest < DOUBTED_WORD ? lowest - WEAK_WORD_MARGIN : 1
+  const confidence = Math.round(Math.max(0, Math.min(1, Math.min(ocrConfidence(r.used), weakest) * r.structure)) * 1000) / 1000
   const shaky = r.used.some(u => u.words.some(w => w.conf < LOW_WORD_CONFIDENCE))
   const warnings = [...new Set([...(r.warnings ?? []), ...(shaky ? ['OCR_LOW_CONFIDENCE'] : [])])]
   return { value, confidence, boxes: boxesOf(r.used), ...(warnings.length ? { warnings } : {}) }
@@ -32,29 +43,38 @@ export function missing (): ExtractedField {
 
 /**
  * The field snapped to its known list when one entry is near enough: the value becomes the entry, the reading is
- * kept as `raw`, and the distance is said. `prefix`: the reading may go on past the entry (an office under its
- * People's Committee, `GIẤY CHỨNG NHẬN ...` of a longer title): the entry replaces only the words it covers.
+ * kept as `raw`, and the distance is said. The reading may go on past the entry: `keepRest` (an office under its
+ * People's Committee) keeps the words after it as read; `dropRest` (a position, then marks of the seal) drops them.
+ * Failing that, single words are snapped to the list's words (`TÍNH` to `TỈNH`) when only one fits.
  */
-export function snapField (f: ExtractedField, list: readonly string[], name: KnownListName, prefix: boolean): ExtractedField {
+export function snapField (f: ExtractedField, list: readonly string[], name: KnownListName, rest: 'keepRest' | 'dropRest'): ExtractedField {
   if (f.value === null || list.length === 0) return f
   const whole = snapToList(f.value, list)
   let value: string | null = null
   let distance = 0
+  let exact = false
   if (whole) {
     value = whole.value
     distance = whole.distance
-  } else if (prefix) {
+    exact = true
+  } else {
     const words = f.value.split(' ')
     for (let n = words.length - 1; n >= 2 && value === null; n--) {
       const head = snapToList(words.slice(0, n).join(' '), list)
-      if (head && head.distance > 0) { value = `${head.value} ${words.slice(n).join(' ')}`; distance = head.distance }
-      else if (head) break
+      if (!head) continue
+      value = rest === 'keepRest' ? [head.value, ...words.slice(n)].join(' ') : head.value
+      distance = head.distance + (rest === 'dropRest' ? words.slice(n).join(' ').length : 0)
+      exact = rest === 'dropRest'
+    }
+    if (value === null) {
+      const w = snapWords(f.value, list)
+      if (w) { value = w.value; distance = w.distance }
     }
   }
-  if (value === null) return f
-  if (distance === 0) return { ...f, confidence: Math.max(f.confidence, KNOWN_EXACT) }
-  // A corrected reading is as good as the entry when the distance is small against its length.
-  return { ...f, value, raw: f.value, snapped: { list: name, distance }, confidence: Math.max(f.confidence, KNOWN_EXACT - 0.02 * distance) }
+  if (value === null || value === f.value) return exact && value !== null ? { ...f, confidence: Math.max(f.confidence, KNOWN_EXACT) } : f
+  // The whole reading is a known entry: as good as the entry when the distance is small against its length.
+  const confidence = exact ? Math.max(f.confidence, KNOWN_EXACT - 0.02 * distance) : f.confidence
+  return { ...f, value, raw: f.value, snapped: { list: name, distance }, confidence: Math.round(confidence * 1000) / 1000 }
 }
 
 /** A reading that is exactly an entry of a known list is what was printed. */

@@ -35,7 +35,8 @@ export function levenshtein (a: string, b: string, cap = Infinity): number {
   return prev[b.length]
 }
 
-const key = (s: string): string => s.normalize('NFC').toUpperCase().replace(/\s+/gu, ' ').replace(/\s*-\s*/gu, ' - ').trim()
+/** Upper case NFC, commas and semicolons OCR adds dropped, single spaces, ` - ` as printed between names. */
+const key = (s: string): string => s.normalize('NFC').toUpperCase().replace(/[,;]/gu, ' ').replace(/\s+/gu, ' ').replace(/\s*-\s*/gu, ' - ').trim()
 
 /** Letters the folded form may differ by: one per 8 (at least 1, at most 3). */
 const foldedBound = (n: number): number => Math.max(1, Math.min(3, Math.floor(n / 8)))
@@ -68,4 +69,40 @@ export function snapToList (reading: string, list: readonly string[]): Snapped |
   }
   if (!best || tie) return null
   return { value: best.value, distance: best.d }
+}
+
+const VOCABULARY = new WeakMap<readonly string[], Map<string, string[]>>()
+
+/** The list's words by their folded form. */
+function vocabulary (list: readonly string[]): Map<string, string[]> {
+  let v = VOCABULARY.get(list)
+  if (!v) {
+    v = new Map()
+    for (const entry of list) {
+      for (const w of key(entry).split(' ')) {
+        const f = fold(w)
+        const forms = v.get(f) ?? []
+        if (!forms.includes(w)) forms.push(w)
+        v.set(f, forms)
+      }
+    }
+    VOCABULARY.set(list, v)
+  }
+  return v
+}
+
+/**
+ * Word by word: a word of the reading the list does not hold, whose letters are those of exactly one word of the
+ * list (only its marks differ), becomes that word. Null when nothing changed.
+ */
+export function snapWords (reading: string, list: readonly string[]): Snapped | null {
+  const v = vocabulary(list)
+  let distance = 0
+  const out = key(reading).split(' ').map(w => {
+    const forms = v.get(fold(w))
+    if (!forms || forms.includes(w) || forms.length !== 1 || w.length < 2) return w
+    distance += levenshtein(w, forms[0])
+    return forms[0]
+  })
+  return distance > 0 ? { value: out.join(' '), distance } : null
 }

@@ -5,7 +5,7 @@
  * after `CCCD`, `CMND`, `số định danh` nearest that name.
  */
 import type { Reading } from './field.js'
-import { wordsIn, type Line, type PageLayout } from './layout.js'
+import { wordAt, wordsIn, type Line, type PageLayout } from './layout.js'
 import { checkPersonalId } from './personal-id.js'
 import { clean, fold, isNameWord, nameCase, repairDigits } from './text.js'
 
@@ -82,7 +82,9 @@ export function nameAfter (line: Line, start: number, labelled: boolean): { valu
   }
   const rest = line.text.slice(from)
   if (rest.trim() === '') return null
-  if (ORGANISATION.test(fold(rest))) {
+  const org = ORGANISATION.exec(fold(rest))
+  // `truong` folded is both a school (Trường) and a surname (Trương): only the school is an organisation.
+  if (org && (org[1] !== 'truong' || rest.toLowerCase().startsWith('trường'))) {
     const end = from + (rest.search(/[,;]/u) < 0 ? rest.length : rest.search(/[,;]/u))
     const value = clean(line.text.slice(from, end))
     return value ? { value, words: wordsIn(line, from, end), shape: 0.9 } : null
@@ -91,9 +93,18 @@ export function nameAfter (line: Line, start: number, labelled: boolean): { valu
   const kept: string[] = []
   let end = from
   let offset = from
-  for (const raw of tokens) {
+  let prevWord = -1
+  for (let k = 0; k < tokens.length; k++) {
+    const raw = tokens[k]
     const t = raw.replace(/[,;.:)]+$/u, '')
     if (!isNameWord(t)) break
+    // A capital that starts the next label (`Ngày sinh:`, `Giới tính:`) is not part of the name.
+    const next = tokens[k + 1]
+    if (kept.length >= 2 && next !== undefined && /^\p{Ll}+:$/u.test(next)) break
+    // A gap of several spaces is the next column (`Họ và tên: X   Ngày sinh: ...`), not the name going on.
+    const w = wordAt(line, offset)
+    if (prevWord >= 0 && w !== prevWord && line.words[w].bbox.x0 - line.words[prevWord].bbox.x1 > 0.9 * line.h) break
+    prevWord = w
     kept.push(t)
     end = offset + raw.length
     offset += raw.length + 1
