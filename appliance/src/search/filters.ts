@@ -90,7 +90,7 @@ export function compileFilter (options: Omit<SearchOptions, 'limit' | 'offset' |
   }
   if (options.subjectId !== undefined) {
     const digits = typeof options.subjectId === 'string' ? digitsOnly(options.subjectId) : ''
-    parts.push(attrs => digits !== '' && attrs.subjectId === digits)
+    parts.push(attrs => digits !== '' && (Array.isArray(attrs.subjectId) ? attrs.subjectId.includes(digits) : attrs.subjectId === digits))
   }
   for (const [name, filter] of Object.entries(options.filters ?? {})) parts.push(compileOne(name, filter))
   if (parts.length === 0) return undefined
