@@ -38,8 +38,11 @@ export function levenshtein (a: string, b: string, cap = Infinity): number {
 /** Upper case NFC, commas and semicolons OCR adds dropped, single spaces, ` - ` as printed between names. */
 const key = (s: string): string => s.normalize('NFC').toUpperCase().replace(/[,;]/gu, ' ').replace(/\s+/gu, ' ').replace(/\s*-\s*/gu, ' - ').trim()
 
-/** Letters the folded form may differ by: one per 8 (at least 1, at most 3). */
-const foldedBound = (n: number): number => Math.max(1, Math.min(3, Math.floor(n / 8)))
+/**
+ * Letters the folded form may differ by: one per 10, at least 1, at most 2 (OCR slips a letter or two; more is
+ * a different or a cut reading, which a list must not complete).
+ */
+const foldedBound = (n: number): number => Math.max(1, Math.min(2, Math.floor(n / 10)))
 
 export interface Snapped {
   value: string
