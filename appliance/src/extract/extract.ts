@@ -46,7 +46,7 @@ export function extractFields (pages: PageText[], known: KnownLists = {}): Extra
   const main = parties.main && parties.main.party.role !== 'establishment' && parties.main.party.role !== 'enterprise' ? parties.main : null
   if (main) {
     // The main party is the subject: its name, and its ID when it has one printed with it.
-    fields.subjectName = toField({ value: main.party.name, used: main.used.slice(0, 1), structure: main.structure })
+    fields.subjectName = toField({ value: main.party.name, used: main.used.slice(0, 1), structure: main.structure, person: true })
     if (main.party.idNumber) {
       const warnings = checkPersonalId(main.party.idNumber)
       fields.subjectId = toField({ value: main.party.idNumber, used: main.used.slice(1), structure: main.structure * (warnings.length ? 0.9 : 1), ...(warnings.length ? { warnings } : {}) })

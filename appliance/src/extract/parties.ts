@@ -6,7 +6,8 @@
  * the child of a birth extract, the deceased, the husband of a marriage, the holder, the owner rather than the shop.
  */
 import type { Reading } from './field.js'
-import { boxesOf, ocrConfidence, type Line, type PageLayout, type Used } from './layout.js'
+import { toField } from './field.js'
+import { boxesOf, type Line, type PageLayout, type Used } from './layout.js'
 import { checkPersonalId } from './personal-id.js'
 import { ID_DIGITS, ID_LABEL, idDigits, nameAfter } from './subject.js'
 import { clean, findDates, fold } from './text.js'
@@ -159,8 +160,11 @@ function idOnNext (lines: Line[], l: Line): { digits: string, used: Used } | nul
 export function partiesField (found: Found[]): PartiesField {
   if (found.length === 0) return { value: [], confidence: 0, boxes: [] }
   const used = found.flatMap(f => f.used)
-  const structure = Math.min(...found.map(f => f.structure))
-  const confidence = Math.round(Math.max(0, Math.min(1, ocrConfidence(used) * structure)) * 1000) / 1000
+  // The list is as sure as its least sure party, each judged as a field is (its weakest doubted word included).
+  const confidence = Math.min(...found.flatMap(f => [
+    toField({ value: f.party.name, used: f.used.slice(0, 1), structure: f.structure, person: true }).confidence,
+    toField({ value: f.party.name, used: f.used, structure: f.structure }).confidence
+  ]))
   return { value: found.map(f => ({ ...f.party })), confidence, boxes: boxesOf(used) }
 }
 

@@ -69,7 +69,7 @@ function nameUnder (layout: PageLayout, block: Line[]): Reading | null {
     if (l.cx < column.x0 || l.cx > column.x1) continue
     const name = personName(l)
     // Marks before the name on its line (a seal's edge) may hide a first word: worth a look.
-    if (name) return { value: name.value, used: [{ page: l.page, words: name.words }], structure: name.words[0] === l.words[0] ? 1 : 0.8 }
+    if (name) return { value: name.value, used: [{ page: l.page, words: name.words }], structure: name.words[0] === l.words[0] ? 1 : 0.8, person: true }
   }
   return null
 }
@@ -79,8 +79,8 @@ function nameUnder (layout: PageLayout, block: Line[]): Reading | null {
  * after it (a rank before the name, `Đại tá Nguyễn Văn A`, is left out).
  */
 export function personName (l: Line): { value: string, words: Line['words'] } | null {
-  // A hyphen OCR read between two parts of a name (`Đinh-Mỹ`) is the space between them.
-  const words = l.words.flatMap(w => w.text.split(/(?<=\p{L})[-–](?=\p{Lu})/u).map(t => ({ w, t: t.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '') })))
+  // A hyphen or a slash (a pen stroke) OCR read between two parts of a name (`Đinh-Mỹ`) is the space between them.
+  const words = l.words.flatMap(w => w.text.split(/(?<=\p{L})[-–/](?=\p{Lu})/u).map(t => ({ w, t: t.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '') })))
   let to = words.length
   while (to > 0 && !isNameWord(words[to - 1].t)) to--
   // Junk read from a signature stroke is short and scarce: at most one mark after the name.

@@ -35,8 +35,11 @@ export function levenshtein (a: string, b: string, cap = Infinity): number {
   return prev[b.length]
 }
 
-/** Upper case NFC, commas and semicolons OCR adds dropped, single spaces, ` - ` as printed between names. */
-const key = (s: string): string => s.normalize('NFC').toUpperCase().replace(/[,;]/gu, ' ').replace(/\s+/gu, ' ').replace(/\s*-\s*/gu, ' - ').trim()
+/**
+ * Upper case NFC, commas and semicolons OCR adds dropped, a hyphen it read for a space (`CHI-CỤC`) a space, single
+ * spaces, ` - ` as printed between names.
+ */
+const key = (s: string): string => s.normalize('NFC').toUpperCase().replace(/[,;]/gu, ' ').replace(/(?<=\p{L})[-–](?=\p{L})/gu, ' ').replace(/\s+/gu, ' ').replace(/\s*-\s*/gu, ' - ').trim()
 
 /**
  * Letters the folded form may differ by: one per 10, at least 1, at most 2 (OCR slips a letter or two; more is

@@ -44,7 +44,7 @@ export function subjectNameField (layouts: PageLayout[], exclude: string | null)
   const notSigner = (h: NameHit): boolean => exclude === null || h.value !== exclude
   const best = labelled.filter(notSigner).sort((a, b) => b.structure - a.structure)[0] ?? mostRepeated(introduced.filter(notSigner))
   if (!best) return { reading: null, line: null }
-  return { reading: { value: best.value, used: [{ page: best.line.page, words: best.words }], structure: best.structure }, line: best.line }
+  return { reading: { value: best.value, used: [{ page: best.line.page, words: best.words }], structure: best.structure, person: true }, line: best.line }
 }
 
 function fromLabel (line: Line): NameHit | null {
