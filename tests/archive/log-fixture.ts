@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { ArchiveLog, loadOrCreateNodeKey, type NodeKey } from '../../appliance/src/archive/log/index.js'
-import { newId, Store, type Page, type RecordEntry } from '../../appliance/src/store/index.js'
+import { newId, Store, type Page, type RecordEntry, type RecordParty } from '../../appliance/src/store/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
 export interface Opened {
@@ -30,7 +30,7 @@ export interface Archived {
 }
 
 /** One archived record with `masters` page files (random bytes unless given), a PDF and an OCR text file. */
-export async function archiveRecord (a: Opened, opts: { unit?: string, masters?: Buffer[], fields?: Record<string, string | null> } = {}): Promise<Archived> {
+export async function archiveRecord (a: Opened, opts: { unit?: string, masters?: Buffer[], fields?: Record<string, string | null>, parties?: RecordParty[] } = {}): Promise<Archived> {
   const { store, log } = a
   const unit = opts.unit ?? '622'
   const id = newId('r')
@@ -55,6 +55,7 @@ export async function archiveRecord (a: Opened, opts: { unit?: string, masters?:
     id, unit, batchId, filename: 'scan.jpg', sourceSha256: pages[0].sha256, pageIds: pages.map(p => p.id), status: 'archived',
     createdAt: now, updatedAt: now, version: 2, approvedBy: 'reviewer1', approvedAt: now, archivedAt: now,
     fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { value: v, confidence: 1, boxes: [] }])),
+    ...(opts.parties ? { parties: { value: opts.parties, confidence: 1, edited: true } } : {}),
     codes: { agencyCode: 'H21.12', dossierCode: 'H21.12-190514-0001', resultTypeCode: 'KQ.G15.000031', procedureCode: '1.003560' },
     validity: { state: 'valid' }, retention: 'permanent',
     pdf: { sha256: pdfFile.sha256, size: pdf.byteLength, filename: 'H21.12-190514-0001.01.pdf', testCertificate: true },
@@ -65,7 +66,7 @@ export async function archiveRecord (a: Opened, opts: { unit?: string, masters?:
     { sha256: pdfFile.sha256, size: pdf.byteLength, role: 'pdf' },
     { sha256: textFile.sha256, size: text.byteLength, role: 'text' }
   ]
-  await log.append({ type: 'record.archived', recordId: id, unit, files, data: { record: { id, unit, fields } } }, (tx) => {
+  await log.append({ type: 'record.archived', recordId: id, unit, files, data: { record: { id, unit, fields, ...(opts.parties ? { parties: opts.parties } : {}) } } }, (tx) => {
     tx.putRecord(record)
     for (const p of pages) tx.putPage(p)
     tx.putEvent({ id: newId('e'), recordId: id, type: 'capture', at: now, agent: 'scanner-1', outcome: 'success', detail: '300 dpi colour' })

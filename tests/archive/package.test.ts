@@ -42,7 +42,8 @@ t.test('an archival package from real stored files: METS checksums match, XML is
     summary: 'Xây nhà <ở> & "kinh doanh" \'hộ gia đình\'\u0001 ]]> \ud800',
     subjectName: null
   }
-  const { record } = await archiveRecord(a, { masters, fields })
+  const parties = [{ role: 'establishment', name: 'Quán ăn Phúc' }, { role: 'owner', name: 'Hoàng Hữu Quang', idNumber: '064333325602', birthDate: '1990-02-28' }]
+  const { record } = await archiveRecord(a, { masters, fields, parties })
   await a.log.append({ type: 'record.validity', recordId: record.id, unit: record.unit, data: { validity: { state: 'valid' } } })
   await checkFixityAndRecord({ store: a.store, log: a.log })
 
@@ -102,6 +103,8 @@ t.test('an archival package from real stored files: METS checksums match, XML is
   t.equal(dc.find(e => e.name === 'sohoa:field' && e.attrs.name === 'subjectName')?.text, '')
   t.equal(dc.find(e => e.name === 'sohoa:code' && e.attrs.name === 'dossierCode')?.text, 'H21.12-190514-0001')
   t.equal(dcText('sohoa:unit'), 'Huyện Chư Sê')
+  t.same(dc.filter(e => e.name === 'sohoa:party').map(e => [e.attrs.role, e.text, e.attrs.idNumber, e.attrs.birthDate]),
+    [['establishment', 'Quán ăn Phúc', undefined, undefined], ['owner', 'Hoàng Hữu Quang', '064333325602', '1990-02-28']], 'every party, with its role')
 
   // PREMIS: each file with its fixity, every event with its agent.
   const digests = premis.filter(e => e.name === 'premis:messageDigest').map(e => e.text)

@@ -18,6 +18,7 @@ import { createOcrPool, type OcrPool } from '../../appliance/src/ocr/index.js'
 import type { PageText } from '../../appliance/src/store/types.js'
 import { CORPUS, TRUTH_FIELDS, corpusPages, sameValue, type CorpusPage } from '../extract/corpus-truth.js'
 import { cerAnyOrder } from '../ocr/cer.js'
+import { runKinds, summarise } from './kinds.bench.js'
 import { mean, percentile } from './stats.js'
 
 type Variant = 'prepared' | 'no_upscale' | 'unprepared'
@@ -27,14 +28,14 @@ interface Run {
   ocrSeconds: number
 }
 
-export async function benchFields (opts: { ablation: boolean }): Promise<Record<string, number | string>> {
+export async function benchFields (opts: { ablation: boolean, perKind?: number }): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'sohoa-bench-fields-'))
   const samples = corpusPages()
   const masters = await Promise.all(samples.map(async s => await readFile(join(CORPUS, s.file))))
   const workers = Math.min(2, availableParallelism())
   const pool = await createOcrPool({ workers, cacheDir: join(dir, 'cache') })
   try {
-    const figures: Record<string, number | string> = { fields_pages: samples.length }
+    const figures: Record<string, unknown> = { fields_pages: samples.length }
     const main = await recognise(pool, masters, 'prepared')
     Object.assign(figures, score('fields', samples, main.pages, true))
     const time = timing(main.pages)
@@ -50,6 +51,10 @@ export async function benchFields (opts: { ablation: boolean }): Promise<Record<
       }
       figures.fields_prepared_ocr_pages_per_min = round(samples.length / main.ocrSeconds * 60)
     }
+    // Kinds the sample corpus does not have (tests/fixtures/generator), tuned on and held out.
+    const kinds = summarise(await runKinds(pool, { perKind: opts.perKind ?? 4 }))
+    Object.assign(figures, kinds.figures)
+    figures.kinds_detail = kinds.detail
     return figures
   } finally {
     await pool.close()

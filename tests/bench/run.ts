@@ -25,12 +25,12 @@ async function section (name: string, fn: () => Promise<Record<string, unknown>>
   const started = performance.now()
   const result = await fn()
   Object.assign(figures, result)
-  for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(36)} ${String(v)}\n`)
+  for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(36)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`)
   process.stderr.write(`bench: ${name} took ${Math.round((performance.now() - started) / 1000)} s\n`)
 }
 
 await section('ocr', async () => await benchOcr({ pages: 12 }))
-await section('fields', async () => await benchFields({ ablation: true }))
+await section('fields', async () => await benchFields({ ablation: true, perKind: Number(process.env.SOHOA_BENCH_PER_KIND ?? 4) }))
 await section('ingest', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sohoa-bench-ingest-'))
   try { return await benchIngest(dir, { posts: 60, loadPages: 12 }) } finally { await rm(dir, { recursive: true, force: true }) }

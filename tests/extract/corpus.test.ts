@@ -2,7 +2,7 @@ import t from 'tap'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { extractFields } from '../../appliance/src/extract/index.js'
+import { CONFIDENT, extractFields } from '../../appliance/src/extract/index.js'
 import { DEFAULT_MAX_PIXELS, closeImaging, preparePage } from '../../appliance/src/imaging/index.js'
 import { createOcrPool, type OcrPool } from '../../appliance/src/ocr/index.js'
 import { CORPUS, TRUTH_FIELDS, corpusPages } from './corpus-truth.js'
@@ -28,13 +28,16 @@ t.test('real scans: prepared, recognised, every field with truth read exactly', 
     return { text: r.text, confidence: r.confidence, words: r.words, width: r.width, height: r.height }
   }))
   const templates = new Set<string>()
+  let toReview = 0
   texts.forEach((page, i) => {
     const want = truth.get(FILES[i])!
     templates.add(want.template)
     const f = extractFields([page])
     for (const name of TRUTH_FIELDS) {
       t.equal(f[name].value, want.fields[name], `${FILES[i]} (${want.template}): ${name}`)
-      t.ok(f[name].confidence > 0.7, `${FILES[i]}: ${name} confidence ${f[name].confidence}`)
+      // A word the engine doubted caps its field (sent to review by design); right readings rarely have one.
+      t.ok(f[name].confidence > 0.6, `${FILES[i]}: ${name} confidence ${f[name].confidence}`)
+      if (f[name].confidence < CONFIDENT) { toReview++; t.comment(`to review: ${FILES[i]} ${name} ${f[name].confidence}`) }
       const b = f[name].boxes[0]
       t.ok(b && b.page === 0 && b.x1 <= page.width && b.y1 <= page.height, `${FILES[i]}: ${name} boxed on the page`)
     }
@@ -44,4 +47,6 @@ t.test('real scans: prepared, recognised, every field with truth read exactly', 
     else t.equal(f.validUntil.value, null, `${FILES[i]}: no validity period printed`)
   })
   t.equal(templates.size, 4, 'four different result types')
+  // The price of never being confidently wrong: names with a doubted word go to review (5 of 32 on 2026-12-07).
+  t.ok(toReview <= 6, `at most 6 of the ${FILES.length * TRUTH_FIELDS.length} right fields sent to review (${toReview})`)
 })

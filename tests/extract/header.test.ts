@@ -1,9 +1,9 @@
 import t from 'tap'
-import { extractFields } from '../../appliance/src/extract/index.js'
+import { FIELD_NAMES, extractFields } from '../../appliance/src/extract/index.js'
 import { A4, H, documentLines, documentPage, page, type LineSpec } from './layout-builder.js'
 
 const values = (f: ReturnType<typeof extractFields>): Record<string, string | null> =>
-  Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.value]))
+  Object.fromEntries(FIELD_NAMES.map(k => [k, f[k].value]))
 
 t.test('a decision laid out as NĐ 30 prescribes: every field, its box and a high confidence', async t => {
   const f = extractFields([documentPage()])
@@ -177,11 +177,13 @@ t.test('read without accents, as a poor scan gives it', async t => {
     issuer: 'UY BAN NHAN DAN HUYEN IA GRAI',
     summary: 'Ve viec thu hoi dat cua ho ong (ba) Nguyen Van An',
     signer: 'Tran Thi Binh',
-    signerTitle: 'PHO CHU TICH',
+    signerTitle: 'PHÓ CHỦ TỊCH',
     subjectName: 'Nguyen Van An',
     subjectId: '064085012345',
     validUntil: null
   })
+  // A position is a known list: the accent-folded reading is snapped to it, and says so.
+  t.same({ raw: f.signerTitle.raw, snapped: f.signerTitle.snapped }, { raw: 'PHO CHU TICH', snapped: { list: 'positions', distance: 3 } })
 })
 
 t.test('a skewed page (2 degrees, not straightened) still reads', async t => {
@@ -207,7 +209,8 @@ t.test('missing fields are null with no confidence; empty input is safe', async 
   ])
   for (const input of [[], [body], [{ text: '', confidence: 0, words: [], width: 100, height: 100 }]]) {
     const f = extractFields(input)
-    for (const [name, field] of Object.entries(f)) t.same(field, { value: null, confidence: 0, boxes: [] }, `${name} of ${input.length} page(s)`)
+    for (const name of FIELD_NAMES) t.same(f[name], { value: null, confidence: 0, boxes: [] }, `${name} of ${input.length} page(s)`)
+    t.same(f.parties, { value: [], confidence: 0, boxes: [] }, `no parties in ${input.length} page(s)`)
   }
 })
 

@@ -7,7 +7,7 @@ import { loadOrCreateNodeKey, type NodeKey } from '../../appliance/src/archive/l
 import { indexRecord } from '../../appliance/src/pipeline/steps.js'
 import { Records } from '../../appliance/src/records/index.js'
 import { createSearchService } from '../../appliance/src/search/index.js'
-import type { RecordEntry } from '../../appliance/src/store/index.js'
+import type { RecordEntry, RecordParty } from '../../appliance/src/store/index.js'
 import { createToken } from '../helpers/appliance.js'
 import { archiveRecord, openArchive } from '../archive/log-fixture.js'
 
@@ -27,13 +27,13 @@ export interface SeededArchive {
 }
 
 /** `name → fields` archived in this order (unit 622), indexed, and the store closed again. */
-export async function seedArchive (t: { teardown: (fn: () => unknown) => void }, dataDir: string, plan: Record<string, Record<string, string | null>>): Promise<SeededArchive> {
+export async function seedArchive (t: { teardown: (fn: () => unknown) => void }, dataDir: string, plan: Record<string, Record<string, string | null>>, parties: Record<string, RecordParty[]> = {}): Promise<SeededArchive> {
   const a = await openArchive(t, dataDir)
   const records = new Records(a.store)
   const search = createSearchService(a.store.searchIndex)
   const out: Record<string, SeededRecord> = {}
   for (const [name, fields] of Object.entries(plan)) {
-    const { record } = await archiveRecord(a, { unit: '622', fields })
+    const { record } = await archiveRecord(a, { unit: '622', fields, ...(parties[name] ? { parties: parties[name] } : {}) })
     await indexRecord({ store: a.store, records, search }, record.id)
     out[name] = { record, pdf: await a.store.files.read(record.pdf!.sha256) }
   }

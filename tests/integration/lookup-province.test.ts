@@ -16,6 +16,7 @@ import { tempDir } from '../helpers/tmp.js'
 import { seedArchive } from '../sync/helpers.js'
 
 const PERSON = '064190001234'
+const SPOUSE = '064196000456'
 const OTHER = '052301000999'
 
 t.test('a province finds valid results in its districts\' replicas', async t => {
@@ -24,7 +25,7 @@ t.test('a province finds valid results in its districts\' replicas', async t => 
   const fields = (subjectId: string, number: string, validUntil: string | null = null): Record<string, string | null> =>
     ({ documentType: 'GIẤY PHÉP XÂY DỰNG', documentNumber: number, issuedDate: '2023-05-05', issuer: 'UBND THÀNH PHỐ PLEIKU', subjectId, validUntil })
   const seeded = await seedArchive(districtDir, '622', [
-    { text: 'giấy phép một', fields: fields(PERSON, '101/GPXD-UBND') },
+    { text: 'giấy phép một', fields: fields(PERSON, '101/GPXD-UBND'), parties: [{ role: 'holder', name: 'Nguyễn Văn An', idNumber: PERSON }, { role: 'holder', name: 'Lê Thị Hoa', idNumber: SPOUSE }] },
     { text: 'giấy phép hai', fields: fields(PERSON, '102/GPXD-UBND', '2099-12-31') },
     { text: 'giấy phép ba', fields: fields(PERSON, '103/GPXD-UBND') },
     { text: 'giấy phép bốn', fields: fields(OTHER, '104/GPXD-UBND') },
@@ -82,4 +83,5 @@ t.test('a province finds valid results in its districts\' replicas', async t => 
   t.equal(await lookup.servable(missingPdf.id), null, 'nor one whose PDF is not here')
   t.equal((await lookup.find({ documentNumber: '104/gpxd - ubnd' }))[0]?.recordId, otherPerson.id, 'by document number, across the replicas')
   t.same(await lookup.find({ subjectId: PERSON, resultTypeCode: 'KQ.X' }), [], 'a result type the replica does not have')
+  t.same((await lookup.find({ subjectId: SPOUSE })).map(r => r.recordId), [valid.id], 'a co-holder\'s ID finds the replica too (its log entry names both)')
 })

@@ -18,6 +18,7 @@ import { docOf, expectedMessages, seqOf, startPortal, until } from './outbox-por
 
 const OPTIONS: OutboxOptions = { timeoutMs: 400, backoffMs: 5, backoffMaxMs: 40, maxAttempts: 4, pollMs: 40 }
 const SUBJECT = { subjectName: 'Nguyễn Văn An', subjectId: '064095000123' }
+const PARTIES = [{ role: 'holder', name: 'Nguyễn Văn An', idNumber: '064095000123', birthDate: '1995-03-04' }, { role: 'holder', name: 'Lê Thị Hoa', idNumber: '064196000456' }]
 /** `yyyyMMddHHmmss` in Vietnam's time (UTC+7), computed here independently of the code under test. */
 const vn = (ms: number): string => new Date(ms + 7 * 3600_000).toISOString().slice(0, 19).replace(/\D/g, '')
 
@@ -48,7 +49,7 @@ t.test('every message exactly once, in log order, through 500s, timeouts, error 
   const archived: Archived[] = []
   for (let i = 0; i < 10; i++) {
     const validUntil: Record<string, string> = i === 2 ? { validUntil: '2031-05-14' } : {}
-    archived.push(await archiveRecord(a, { fields: { documentType: 'GIẤY PHÉP XÂY DỰNG', documentNumber: `${1470 + i}/GPXD-UBND`, issuedDate: '2019-05-14', issuer: 'UBND HUYỆN CHƯ SÊ', ...SUBJECT, ...validUntil } }))
+    archived.push(await archiveRecord(a, { fields: { documentType: 'GIẤY PHÉP XÂY DỰNG', documentNumber: `${1470 + i}/GPXD-UBND`, issuedDate: '2019-05-14', issuer: 'UBND HUYỆN CHƯ SÊ', ...SUBJECT, ...validUntil }, ...(i === 0 ? { parties: PARTIES } : {}) }))
   }
   const poisoned = archived[3].record
   await lifecycle.changeValidity(archived[1].record.id, { action: 'revoke', reason: 'Thu hồi theo quyết định 12/QĐ' }, 'reviewer1')
@@ -128,6 +129,10 @@ t.test('every message exactly once, in log order, through 500s, timeouts, error 
     NgayCap: '20190514000000', CoQuanBanHanh: 'UBND HUYỆN CHƯ SÊ', TrangThaiHieuLuc: 'valid', TenTepTin: 'H21.12-190514-0001.01.pdf',
     Sha256TepTin: archived[0].record.pdf!.sha256, SoDinhDanhChuSoHuu: SUBJECT.subjectId
   })
+  t.same(doc.DanhSachChuThe, [
+    { VaiTro: 'holder', HoTen: 'Nguyễn Văn An', SoDinhDanh: '064095000123', NgaySinh: '19950304000000' },
+    { VaiTro: 'holder', HoTen: 'Lê Thị Hoa', SoDinhDanh: '064196000456', NgaySinh: '' }
+  ], 'every party the result names')
   t.match(first.data[0].NgayCapNhat, /^\d{14}$/)
   const link = new URL(doc.DuongDanTepTinKetQua)
   t.equal(link.pathname, `/api/v1/integration/files/${archived[0].record.id}/H21.12-190514-0001.01.pdf`)
@@ -192,7 +197,7 @@ t.test('every message exactly once, in log order, through 500s, timeouts, error 
   t.match(metrics, /sohoa_outbox_pending\{target="flaky"\} 0/)
   const logText = logs.lines.join('')
   t.match(logText, /outbox message set aside as a dead letter/)
-  for (const secret of ['m@t-khau', 'm%40t-khau', SUBJECT.subjectId, SUBJECT.subjectName, 'Thu hồi theo']) t.notOk(logText.includes(secret), `no "${secret}" in the log`)
+  for (const secret of ['m@t-khau', 'm%40t-khau', SUBJECT.subjectId, SUBJECT.subjectName, PARTIES[1].name, PARTIES[1].idNumber, 'Thu hồi theo']) t.notOk(logText.includes(secret), `no "${secret}" in the log`)
 })
 
 t.test('the documented examples of the outbox routes fit their schemas', async t => {

@@ -5,7 +5,7 @@ import t from 'tap'
 import pino from 'pino'
 import { FIELD_NAMES, type ExtractedFields } from '../../appliance/src/extract/types.js'
 import { Intake } from '../../appliance/src/intake/index.js'
-import { RecordLifecycle, Records, archiveIdOf, recordIdOfArchiveId } from '../../appliance/src/records/index.js'
+import { RecordLifecycle, Records, archiveIdOf, recordIdOfArchiveId, searchDocumentOf } from '../../appliance/src/records/index.js'
 import { DEFAULT_MAX_PIXELS } from '../../appliance/src/imaging/limits.js'
 import { Store } from '../../appliance/src/store/index.js'
 import { Units } from '../../appliance/src/units/index.js'
@@ -35,7 +35,7 @@ async function setup (t: { teardown: (fn: () => unknown) => void }) {
 }
 
 function extracted (values: Partial<Record<string, string>>): ExtractedFields {
-  return Object.fromEntries(FIELD_NAMES.map(n => [n, { value: values[n] ?? null, confidence: values[n] ? 0.9 : 0, boxes: values[n] ? [{ page: 0, x0: 1, y0: 2, x1: 3, y1: 4 }] : [] }])) as ExtractedFields
+  return { ...Object.fromEntries(FIELD_NAMES.map(n => [n, { value: values[n] ?? null, confidence: values[n] ? 0.9 : 0, boxes: values[n] ? [{ page: 0, x0: 1, y0: 2, x1: 3, y1: 4 }] : [] }])), parties: { value: [], confidence: 0, boxes: [] } } as unknown as ExtractedFields
 }
 
 t.test('edit with If-Match: versions, conflicts, normalisation, history', async t => {
@@ -69,6 +69,31 @@ t.test('edit with If-Match: versions, conflicts, normalisation, history', async 
   t.match(versions[0], { version: 1, by: 'kiemtra', action: 'edit', changes: { signer: { from: null, to: 'Ksor Xuân Bình' } } })
   const events = await store.listEvents(recordId)
   t.same(events.map(e => e.type), ['extraction', 'review', 'extraction'])
+})
+
+t.test('parties: extracted, corrected by a reviewer as a version, kept on re-extraction, searchable by any ID', async t => {
+  const { lifecycle, records, add, store } = await setup(t)
+  const { recordId } = await add('0000.jpg')
+  const read = extracted({ documentType: 'GIẤY CHỨNG NHẬN KẾT HÔN', subjectName: 'Trương Hữu Nguyên', subjectId: '064090592474' })
+  read.parties = { value: [{ role: 'husband', name: 'Trương Hữu Nguyên', idNumber: '064090592474' }, { role: 'wife', name: 'Dương Thanh Hẳng', idNumber: '064300455396' }], confidence: 0.71, boxes: [] }
+  await lifecycle.storeExtracted(recordId, read, 'test-extractor')
+  let view = await records.get(recordId)
+  t.same(view.parties, { value: read.parties.value, confidence: 0.71 }, 'as extracted')
+  t.equal((await records.list({ status: 'draft', limit: 10 })).records.find(r => r.id === recordId)?.lowConfidence, 8, 'seven unread fields and the unsure parties to look at')
+
+  await t.rejects(lifecycle.edit(recordId, 0, { parties: [{ role: 'wife', name: ' ' }] }, 'kiemtra'), { code: 'FIELD_INVALID' }, 'a party needs a name')
+  await t.rejects(lifecycle.edit(recordId, 0, { parties: [{ role: 'wife', name: 'A B', idNumber: '0643-ab' }] }, 'kiemtra'), { code: 'FIELD_INVALID' }, 'an ID is digits')
+  const fixed = [{ role: 'husband', name: 'Trương Hữu Nguyên', idNumber: '064090592474' }, { role: 'wife', name: 'Dương  Thanh Hằng', idNumber: '064 300 455 396', birthDate: '18/04/2000' }]
+  const edited = await lifecycle.edit(recordId, 0, { parties: fixed }, 'kiemtra')
+  t.same(edited.parties, { value: [fixed[0], { role: 'wife', name: 'Dương Thanh Hằng', idNumber: '064300455396', birthDate: '2000-04-18' }], confidence: 1, edited: true }, 'normalised, edited')
+  const versions = await lifecycle.versions(recordId)
+  t.match(versions[0], { version: 1, action: 'edit', changes: { parties: { from: read.parties.value, to: edited.parties!.value } } }, 'a version says from and to')
+
+  await lifecycle.storeExtracted(recordId, read, 'test-extractor')
+  view = await records.get(recordId)
+  t.equal(view.parties.value[1].name, 'Dương Thanh Hằng', 're-extraction keeps the reviewer\'s parties')
+  const doc = searchDocumentOf((await store.getRecord(recordId))!, '')
+  t.same(doc.attrs.subjectId, ['064090592474', '064300455396'], 'every party\'s ID is a search attribute, the main subject first')
 })
 
 t.test('approval needs every page indexed, then the record is frozen', async t => {

@@ -20,6 +20,8 @@ export interface SeedRecord {
   text: string
   unit?: string
   fields?: Record<string, string | null>
+  /** Everyone the result names, as the district's log says. */
+  parties?: Array<{ role: string, name: string, idNumber?: string }>
   /** Master images (any bytes: the province does not decode them). */
   masters?: Buffer[]
 }
@@ -57,7 +59,7 @@ export async function seedArchive (dataDir: string, unit: string, records: SeedR
       files.push({ sha256: textFile.sha256, size: text.byteLength, role: 'text' })
       const now = new Date().toISOString()
       const record = {
-        id, archiveId: `${recordUnit}.${id}`, unit: recordUnit, batchId: newId('b'), filename: 'scan.jpg', fields: r.fields ?? {}, codes: null,
+        id, archiveId: `${recordUnit}.${id}`, unit: recordUnit, batchId: newId('b'), filename: 'scan.jpg', fields: r.fields ?? {}, ...(r.parties ? { parties: r.parties } : {}), codes: null,
         validity: { state: 'valid' }, retention: 'permanent', pageCount: masters.length, createdAt: now, approvedBy: 'admin', approvedAt: now,
         archivedAt: now, pdf: { sha256: pdfFile.sha256, filename: `${id}.pdf` }, textSha256: textFile.sha256
       }

@@ -159,6 +159,14 @@ t.test('the district IT officer\'s day in the web admin', async t => {
     t.equal(await page.locator('.viewer-stage').getAttribute('data-rotation'), '90', 'the page turns')
     await page.locator('#field-subjectName').fill(SUBJECT)
     await page.locator('#field-documentNumber').fill('15/GCN-UBND')
+    // The parties the result names: shown, and a reviewer adds one the machine did not read.
+    await page.getByRole('heading', { name: 'Các bên ghi trên văn bản' }).waitFor()
+    const partiesBefore = await page.getByTestId('party').count()
+    await page.getByTestId('party-add').click()
+    const added = page.getByTestId('party').nth(partiesBefore)
+    await added.locator('select').selectOption('wife')
+    await added.getByLabel('Họ tên / tên').fill('Lê Thị Hoa')
+    await added.getByLabel('Số định danh').fill('064 196 000 456')
     await page.keyboard.press('Control+s')
     await page.getByTestId('review-message').filter({ hasText: 'Đã lưu (phiên bản 1).' }).waitFor()
     await shot(page, '05-kiem-tra')
@@ -166,6 +174,8 @@ t.test('the district IT officer\'s day in the web admin', async t => {
     await page.waitForURL(url => url.pathname.startsWith('/kiem-tra') && !url.pathname.endsWith(reviewed))
     const record = await admin.get(`/records/${reviewed}`)
     t.match(record, { status: /^(approved|archived)$/, fields: { subjectName: { value: SUBJECT, edited: true }, documentNumber: { value: '15/GCN-UBND' } } }, 'saved and approved through the API')
+    t.match(record.parties, { edited: true }, 'the parties were saved as the reviewer left them')
+    t.same(record.parties.value.at(-1), { role: 'wife', name: 'Lê Thị Hoa', idNumber: '064196000456' }, 'the added party, its ID as digits')
     // N goes on to the next record, as the shortcut says.
     const before = page.url()
     await page.locator('h1').first().click()

@@ -98,7 +98,12 @@ export const EDITABLE_CODES = ['dossierCode', 'procedureCode', 'resultTypeCode',
 export type CodeName = typeof EDITABLE_CODES[number]
 
 export interface FieldBox { page: number, x0: number, y0: number, x1: number, y1: number }
-export interface StoredField { value: string | null, confidence: number, boxes: FieldBox[], warnings?: string[], edited?: boolean }
+export interface StoredField { value: string | null, confidence: number, boxes: FieldBox[], warnings?: string[], edited?: boolean, raw?: string, snapped?: { list: string, distance: number } }
+
+export interface Party { role: string, name: string, idNumber?: string, birthDate?: string }
+
+/** Roles extraction gives; a reviewer picks one of them. */
+export const PARTY_ROLES = ['holder', 'owner', 'establishment', 'household', 'husband', 'wife', 'child', 'deceased', 'representative', 'enterprise', 'beneficiary', 'mother', 'father'] as const
 
 export interface PageView {
   n: number
@@ -127,6 +132,7 @@ export interface RecordView {
   filename: string | null
   version: number
   fields?: Partial<Record<FieldName, StoredField>>
+  parties?: { value: Party[], confidence: number, edited?: boolean }
   codes?: Partial<Record<CodeName | 'agencyCode', string | null>>
   validity?: { state: ValidityState, validUntil?: string | null, reason?: string, replacedBy?: string }
   retention?: string | null

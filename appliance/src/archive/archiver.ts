@@ -36,6 +36,7 @@ export function describeArchived (record: RecordEntry): Record<string, unknown> 
     batchId: record.batchId,
     filename: record.filename,
     fields: Object.fromEntries(Object.entries(record.fields ?? {}).map(([k, f]) => [k, f.value])),
+    parties: record.parties?.value ?? [],
     codes: record.codes ?? null,
     validity: record.validity ?? { state: 'valid' },
     retention: record.retention ?? null,

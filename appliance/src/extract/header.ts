@@ -130,6 +130,10 @@ export function readNumber (l: Line): NumberRead | null {
     if (letters.letters > 0 && letters.share < 0.6 && !looksNumeric(t)) break
     kept.push(t)
   }
+  // A certificate's series and serial (`CS 74413`, `BĐ 123456`): capitals, then the digits, kept apart.
+  if (kept.length >= 2 && /^\p{Lu}{1,3}$/u.test(kept[0]) && /^\d{4,}$/u.test(kept[1])) {
+    return { value: `${kept[0]} ${kept[1]}`, start, end: start + kept[0].length + 1 + kept[1].length, repaired: false }
+  }
   // "Số CCCD: ...", "Số định danh ...", "Số: ..../QĐ" (a blank form) hold no number.
   if (kept.length === 0 || !/^[0-9oOlI|]*[0-9]/u.test(kept[0])) return null
   const fixed = repairNumber(kept.join('').replace(/[.,;]+$/u, ''))

@@ -8,4 +8,5 @@
  */
 export { extractFields } from './extract.js'
 export { checkPersonalId, ID_PROVINCES, ID_WARNINGS } from './personal-id.js'
-export { FIELD_NAMES, type ExtractedField, type ExtractedFields, type FieldBox, type FieldName } from './types.js'
+export { CONFIDENT, FIELD_NAMES, type ExtractedField, type ExtractedFields, type FieldBox, type FieldName, type KnownLists, type KnownListName, type Party, type PartiesField } from './types.js'
+export { snapToList, POSITIONS } from './snap.js'

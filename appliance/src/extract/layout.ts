@@ -57,6 +57,8 @@ export function layoutPage (page: PageText, index: number): PageLayout {
   let pieces: OcrWord[][] = []
   for (const g of groups.values()) pieces.push(...splitAtGaps(g))
   pieces = joinOnBaseline(pieces)
+  const pageHeight = page.height > 0 ? page.height : Math.max(1, ...words.map(w => w.bbox.y1))
+  pieces = pieces.flatMap(p => splitAtMotto(p, pageHeight))
   const lines = pieces.map(p => makeLine(p, index)).sort((a, b) => a.cy - b.cy || a.x0 - b.x0)
   const width = page.width > 0 ? page.width : Math.max(1, ...words.map(w => w.bbox.x1))
   const height = page.height > 0 ? page.height : Math.max(1, ...words.map(w => w.bbox.y1))
@@ -73,6 +75,19 @@ function splitAtGaps (group: OcrWord[]): OcrWord[][] {
     else out[out.length - 1].push(sorted[i])
   }
   return out
+}
+
+/**
+ * The two header columns run close together: when the engine read the agency's line and the national name as one
+ * line (`ỦY BAN NHÂN DÂN HUYỆN CỘNG HÒA XÃ HỘI ...`), it is cut where the national name starts.
+ */
+function splitAtMotto (words: OcrWord[], pageHeight: number): OcrWord[][] {
+  if (words.length < 5 || words[0].bbox.y0 > 0.3 * pageHeight) return [words]
+  const f = words.map(w => fold(w.text.normalize('NFC')).replace(/[^a-z]/gu, ''))
+  for (let i = 1; i + 3 < f.length; i++) {
+    if (f[i] === 'cong' && f[i + 1] === 'hoa' && f[i + 2] === 'xa' && f[i + 3] === 'hoi') return [words.slice(0, i), words.slice(i)]
+  }
+  return [words]
 }
 
 function extent (ws: OcrWord[]): { x0: number, y0: number, x1: number, y1: number, h: number } {

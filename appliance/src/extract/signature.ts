@@ -68,7 +68,8 @@ function nameUnder (layout: PageLayout, block: Line[]): Reading | null {
     if (l.y0 <= bottom || l.y0 > bottom + SIGNATURE_GAP * h) continue
     if (l.cx < column.x0 || l.cx > column.x1) continue
     const name = personName(l)
-    if (name) return { value: name.value, used: [{ page: l.page, words: name.words }], structure: 1 }
+    // Marks before the name on its line (a seal's edge) may hide a first word: worth a look.
+    if (name) return { value: name.value, used: [{ page: l.page, words: name.words }], structure: name.words[0] === l.words[0] ? 1 : 0.8, person: true }
   }
   return null
 }
@@ -78,7 +79,8 @@ function nameUnder (layout: PageLayout, block: Line[]): Reading | null {
  * after it (a rank before the name, `Đại tá Nguyễn Văn A`, is left out).
  */
 export function personName (l: Line): { value: string, words: Line['words'] } | null {
-  const words = l.words.map(w => ({ w, t: w.text.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '') }))
+  // A hyphen or a slash (a pen stroke) OCR read between two parts of a name (`Đinh-Mỹ`) is the space between them.
+  const words = l.words.flatMap(w => w.text.split(/(?<=\p{L})[-–/](?=\p{Lu})/u).map(t => ({ w, t: t.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '') })))
   let to = words.length
   while (to > 0 && !isNameWord(words[to - 1].t)) to--
   // Junk read from a signature stroke is short and scarce: at most one mark after the name.
@@ -99,7 +101,8 @@ export function personName (l: Line): { value: string, words: Line['words'] } | 
 function titleOf (block: Line[]): Reading | null {
   let lines = block
   while (lines.length > 1 && AUTHORITY.test(lines[0].folded) && !ACTING.test(lines[0].folded)) lines = lines.slice(1)
-  const text = clean(lines.map(l => l.text).join(' ').replace(/(\p{Lu}{2,})\.(?=\p{Lu})/gu, '$1 ').replace(/[.,:;]+$/u, ''))
+  // Marks a seal or a stroke leaves before the first capital (`_ CHỦ TỊCH`, `.sPHÓ CHỦ TỊCH`) are not the title.
+  const text = clean(lines.map(l => l.text).join(' ').replace(/(\p{Lu}{2,})\.(?=\p{Lu})/gu, '$1 ').replace(/^[^\p{Lu}]+/u, '').replace(/[.,:;]+$/u, ''))
   if (text === '') return null
   const structure = block.length > 1 || AUTHORITY.test(block[0].folded) ? 1 : 0.95
   return { value: text, used: lines.map(l => ({ page: l.page, words: l.words })), structure }

@@ -5,7 +5,7 @@
  * after `CCCD`, `CMND`, `số định danh` nearest that name.
  */
 import type { Reading } from './field.js'
-import { wordsIn, type Line, type PageLayout } from './layout.js'
+import { wordAt, wordsIn, type Line, type PageLayout } from './layout.js'
 import { checkPersonalId } from './personal-id.js'
 import { clean, fold, isNameWord, nameCase, repairDigits } from './text.js'
 
@@ -44,7 +44,7 @@ export function subjectNameField (layouts: PageLayout[], exclude: string | null)
   const notSigner = (h: NameHit): boolean => exclude === null || h.value !== exclude
   const best = labelled.filter(notSigner).sort((a, b) => b.structure - a.structure)[0] ?? mostRepeated(introduced.filter(notSigner))
   if (!best) return { reading: null, line: null }
-  return { reading: { value: best.value, used: [{ page: best.line.page, words: best.words }], structure: best.structure }, line: best.line }
+  return { reading: { value: best.value, used: [{ page: best.line.page, words: best.words }], structure: best.structure, person: true }, line: best.line }
 }
 
 function fromLabel (line: Line): NameHit | null {
@@ -73,7 +73,7 @@ function fromHonorific (line: Line): NameHit[] {
  * The name that starts at `start`: after an optional honorific, the capitalised words up to a comma or a word in
  * lower case. An organisation (`Công ty ...`) is taken up to the comma, as printed.
  */
-function nameAfter (line: Line, start: number, labelled: boolean): { value: string, words: Line['words'], shape: number } | null {
+export function nameAfter (line: Line, start: number, labelled: boolean): { value: string, words: Line['words'], shape: number } | null {
   let from = start
   while (from < line.text.length && line.text[from] === ' ') from++
   if (labelled) {
@@ -82,7 +82,9 @@ function nameAfter (line: Line, start: number, labelled: boolean): { value: stri
   }
   const rest = line.text.slice(from)
   if (rest.trim() === '') return null
-  if (ORGANISATION.test(fold(rest))) {
+  const org = ORGANISATION.exec(fold(rest))
+  // `truong` folded is both a school (Trường) and a surname (Trương): only the school is an organisation.
+  if (org && (org[1] !== 'truong' || rest.toLowerCase().startsWith('trường'))) {
     const end = from + (rest.search(/[,;]/u) < 0 ? rest.length : rest.search(/[,;]/u))
     const value = clean(line.text.slice(from, end))
     return value ? { value, words: wordsIn(line, from, end), shape: 0.9 } : null
@@ -91,9 +93,18 @@ function nameAfter (line: Line, start: number, labelled: boolean): { value: stri
   const kept: string[] = []
   let end = from
   let offset = from
-  for (const raw of tokens) {
+  let prevWord = -1
+  for (let k = 0; k < tokens.length; k++) {
+    const raw = tokens[k]
     const t = raw.replace(/[,;.:)]+$/u, '')
     if (!isNameWord(t)) break
+    // A capital that starts the next label (`Ngày sinh:`, `Giới tính:`) is not part of the name.
+    const next = tokens[k + 1]
+    if (kept.length >= 2 && next !== undefined && /^\p{Ll}+:$/u.test(next)) break
+    // A gap of several spaces is the next column (`Họ và tên: X   Ngày sinh: ...`), not the name going on.
+    const w = wordAt(line, offset)
+    if (prevWord >= 0 && w !== prevWord && line.words[w].bbox.x0 - line.words[prevWord].bbox.x1 > 0.9 * line.h) break
+    prevWord = w
     kept.push(t)
     end = offset + raw.length
     offset += raw.length + 1
@@ -113,8 +124,8 @@ function mostRepeated (hits: NameHit[]): NameHit | undefined {
 }
 
 /** `Số CCCD:`, `CCCD số`, `CMND số`, `Số định danh cá nhân:`, `Căn cước công dân số` ... then the digits. */
-const ID_LABEL = /(cccd|cmnd|can cuoc( cong dan)?|chung minh (nhan dan|thu)|dinh danh( ca nhan)?|ho chieu)\s*(so\s*)?[:.]?\s*/gu
-const ID_DIGITS = /^[0-9oil|][0-9oil| .]{7,22}/u
+export const ID_LABEL = /(cccd|cmnd|can cuoc( cong dan)?|chung minh (nhan dan|thu)|dinh danh( ca nhan)?|ho chieu)\s*(so\s*)?[:.]?\s*/gu
+export const ID_DIGITS = /^[0-9oil|][0-9oil| .]{7,22}/u
 
 interface IdHit {
   digits: string
@@ -158,7 +169,7 @@ export function subjectIdField (layouts: PageLayout[], nameLine: Line | null, do
 }
 
 /** The ID's digits (spaces and dots as printed dropped, look-alikes repaired), or null unless 9 to 12 of them. */
-function idDigits (raw: string): string | null {
+export function idDigits (raw: string): string | null {
   const tokens = raw.trim().split(/[\s.]+/u).filter(Boolean)
   let digits = ''
   for (const t of tokens) {

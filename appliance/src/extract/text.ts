@@ -73,7 +73,8 @@ export function isNameWord (word: string): boolean {
  */
 export function nameCase (name: string): string {
   const words = clean(name).split(' ')
-  if (upperShare(name).share < 0.8) return words.join(' ')
+  // Inside a word in mixed case a capital I is an l the engine misread (`BIơi` for `Blơi`); `Ia` keeps its I.
+  if (upperShare(name).share < 0.8) return words.map(w => w.replace(/(?<=\p{L})I(?=\p{Ll})/gu, 'l')).join(' ')
   return words.map(w => {
     // Vietnamese has no special casing rules: the root locale's mapping is the same and much faster.
     const lower = w.toLowerCase()

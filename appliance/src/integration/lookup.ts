@@ -65,6 +65,8 @@ interface ArchivedResult {
   unit: string
   archiveId: string
   fields: Record<string, string | null>
+  /** The personal IDs of everyone the result names (the main subject's too). */
+  subjectIds: string[]
   codes: RecordCodes | null
   validity: string
   pdf: ServableFile
@@ -166,6 +168,7 @@ export class ResultLookup {
       unit: r.unit,
       archiveId: typeof d.archiveId === 'string' ? d.archiveId : archiveIdOf(r),
       fields: textFields(d.fields),
+      subjectIds: idsOf(textFields(d.fields).subjectId, (r.record as { parties?: unknown }).parties),
       codes: (d.codes && typeof d.codes === 'object' ? d.codes : null) as RecordCodes | null,
       validity: typeof d.validity?.state === 'string' ? d.validity.state : 'valid',
       pdf: { sha256, size: file.size, filename }
@@ -180,10 +183,16 @@ function ofRecord (r: RecordEntry): ArchivedResult | null {
     unit: r.unit,
     archiveId: archiveIdOf(r),
     fields: Object.fromEntries(Object.entries(r.fields ?? {}).map(([k, f]) => [k, f.value])),
+    subjectIds: idsOf(r.fields?.subjectId?.value ?? null, r.parties?.value),
     codes: r.codes ?? null,
     validity: r.validity?.state ?? 'valid',
     pdf: { sha256: r.pdf.sha256, size: r.pdf.size, filename: r.pdf.filename }
   }
+}
+
+function idsOf (subjectId: string | null | undefined, parties: unknown): string[] {
+  const ids = [subjectId ?? '', ...(Array.isArray(parties) ? parties.map(p => p && typeof p === 'object' && typeof (p as { idNumber?: unknown }).idNumber === 'string' ? (p as { idNumber: string }).idNumber : '') : [])]
+  return [...new Set(ids.map(subjectKeyOf).filter(k => k !== ''))]
 }
 
 function textFields (fields: unknown): Record<string, string | null> {
@@ -207,7 +216,7 @@ function fitsCriterion (r: ArchivedResult, c: LookupCriterion): boolean {
 
 /** Checked against the record itself, not only the index, which may lag a change by a moment. */
 function fits (r: ArchivedResult, q: LookupQuery): boolean {
-  if (q.subjectId !== undefined && subjectKeyOf(r.fields.subjectId ?? '') !== subjectKeyOf(q.subjectId)) return false
+  if (q.subjectId !== undefined && !r.subjectIds.includes(subjectKeyOf(q.subjectId))) return false
   if (!fitsCriterion(r, q)) return false
   return !q.anyOf || q.anyOf.length === 0 || q.anyOf.some(c => fitsCriterion(r, c))
 }

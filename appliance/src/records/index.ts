@@ -5,7 +5,7 @@
  */
 import { AppError } from '../errors/index.js'
 import { FIELD_NAMES } from '../extract/types.js'
-import { STAGES, type Batch, type Page, type RecordCodes, type RecordEntry, type RecordStatus, type Retention, type Stage, type Store, type StoredField } from '../store/index.js'
+import { STAGES, type Batch, type Page, type RecordCodes, type RecordEntry, type RecordStatus, type Retention, type Stage, type Store, type StoredField, type StoredParties } from '../store/index.js'
 import { emptyCodes } from './lifecycle.js'
 
 export { RecordLifecycle, type FieldPatch, type LifecycleHooks } from './lifecycle.js'
@@ -57,6 +57,8 @@ export interface RecordView {
   filename: string | null
   version: number
   fields: Record<string, StoredField>
+  /** Everyone the result names; the main one is also `fields.subjectName`/`subjectId`. */
+  parties: StoredParties
   codes: RecordCodes
   validity: NonNullable<RecordEntry['validity']>
   retention: Retention | null
@@ -139,6 +141,7 @@ export class Records {
       filename: record.filename,
       version: record.version ?? 0,
       fields: fieldsView(record.fields),
+      parties: record.parties ?? { value: [], confidence: 0 },
       codes: record.codes ?? emptyCodes(),
       validity: record.validity ?? { state: 'valid' },
       retention: record.retention ?? null,
@@ -237,7 +240,7 @@ function summaryOf (r: RecordEntry): RecordSummary {
     id: r.id, archiveId: archiveIdOf(r), status: r.status, unit: r.unit, batchId: r.batchId, filename: r.filename,
     pageCount: r.pageIds.length, createdAt: r.createdAt,
     documentType: f.documentType?.value ?? null, documentNumber: f.documentNumber?.value ?? null, issuedDate: f.issuedDate?.value ?? null,
-    lowConfidence: Object.values(f).filter(x => x.confidence < LOW_CONFIDENCE).length,
+    lowConfidence: Object.values(f).filter(x => x.confidence < LOW_CONFIDENCE).length + (r.parties && r.parties.value.length > 0 && !r.parties.edited && r.parties.confidence < LOW_CONFIDENCE ? 1 : 0),
     validity: r.validity?.state ?? 'valid'
   }
 }

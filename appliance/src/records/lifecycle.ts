@@ -6,11 +6,13 @@
  */
 import { AppError } from '../errors/index.js'
 import { checkPersonalId, FIELD_NAMES, type ExtractedFields, type FieldName } from '../extract/index.js'
-import { newId, type Batch, type RecordCodes, type RecordEntry, type RecordVersion, type Store, type StoredField, type Tx } from '../store/index.js'
+import { newId, type Batch, type RecordCodes, type RecordEntry, type RecordParty, type RecordVersion, type Store, type StoredField, type Tx } from '../store/index.js'
 import { normaliseFieldValue } from './field-values.js'
 
 export interface FieldPatch {
   fields?: Partial<Record<FieldName, string | null>>
+  /** The whole list as the reviewer leaves it. */
+  parties?: RecordParty[]
   codes?: Partial<Pick<RecordCodes, 'dossierCode' | 'resultTypeCode' | 'procedureCode' | 'box' | 'file'>>
 }
 
@@ -93,18 +95,22 @@ export class RecordLifecycle {
       for (const name of FIELD_NAMES) {
         if (fields[name]?.edited) continue
         const f = extracted[name]
-        fields[name] = { value: f.value, confidence: round(f.confidence), boxes: f.boxes, ...(f.warnings?.length ? { warnings: f.warnings } : {}) }
+        fields[name] = {
+          value: f.value, confidence: round(f.confidence), boxes: f.boxes,
+          ...(f.warnings?.length ? { warnings: f.warnings } : {}), ...(f.raw !== undefined ? { raw: f.raw, snapped: f.snapped } : {})
+        }
       }
+      const parties = record.parties?.edited ? record.parties : { value: extracted.parties?.value ?? [], confidence: round(extracted.parties?.confidence ?? 0) }
       const now = new Date().toISOString()
       const found = FIELD_NAMES.filter(n => fields[n].value !== null).length
       tx.putEvent(RecordLifecycle.event(recordId, 'extraction', agent, now, `${found}/${FIELD_NAMES.length} fields`))
-      return { ...record, fields, updatedAt: now }
+      return { ...record, fields, parties, updatedAt: now }
     })
     this.hooks.changed?.(recordId)
     return next
   }
 
-  /** A reviewer's correction of fields and codes. */
+  /** A reviewer's correction of fields, parties and codes. */
   async edit (recordId: string, ifMatch: number | undefined, patch: FieldPatch, by: string): Promise<RecordEntry> {
     const next = await this.mutate(recordId, async (record, tx) => {
       if (record.status === 'archived') throw new AppError('RECORD_ARCHIVED', { recordId })
@@ -120,6 +126,14 @@ export class RecordLifecycle {
         changes[name] = { from: before?.value ?? null, to: value }
         fields[name] = { value, confidence: 1, boxes: before?.value === value ? before.boxes : [], edited: true, ...warningsFor(name as FieldName, value) }
       }
+      let parties = record.parties
+      if (patch.parties !== undefined) {
+        const next = normaliseParties(patch.parties)
+        if (JSON.stringify(next) !== JSON.stringify(record.parties?.value ?? []) || !record.parties?.edited) {
+          if (JSON.stringify(next) !== JSON.stringify(record.parties?.value ?? [])) changes.parties = { from: record.parties?.value ?? [], to: next }
+          parties = { value: next, confidence: 1, edited: true }
+        }
+      }
       const codes: RecordCodes = { ...(record.codes ?? emptyCodes()) }
       for (const [name, raw] of Object.entries(patch.codes ?? {})) {
         const pattern = CODE_PATTERNS[name]
@@ -134,7 +148,7 @@ export class RecordLifecycle {
       const now = new Date().toISOString()
       const version = RecordLifecycle.versionEntry(record, by, 'edit', changes, now)
       tx.putVersion(version).putEvent(RecordLifecycle.event(recordId, 'review', by, now, `changed ${Object.keys(changes).join(', ')}`))
-      return { ...record, fields, codes, version: version.version, updatedAt: now }
+      return { ...record, fields, codes, ...(parties ? { parties } : {}), version: version.version, updatedAt: now }
     })
     this.hooks.changed?.(recordId)
     return next
@@ -294,4 +308,28 @@ async function lockAll<T> (store: Store, keys: string[], fn: () => Promise<T>): 
   const sorted = [...new Set(keys)].sort()
   const run = async (i: number): Promise<T> => i === sorted.length ? await fn() : await store.lock(sorted[i], async () => await run(i + 1))
   return await run(0)
+}
+
+/** A reviewer's list of parties: roles and names trimmed and NFC, ID digits only, dates ISO; empty names refused. */
+export function normaliseParties (raw: unknown): RecordParty[] {
+  if (!Array.isArray(raw) || raw.length > 20) throw new AppError('FIELD_INVALID', { field: 'parties' })
+  return raw.map((p, i) => {
+    const field = `parties.${i}`
+    if (p === null || typeof p !== 'object') throw new AppError('FIELD_INVALID', { field })
+    const { role, name, idNumber, birthDate } = p as Record<string, unknown>
+    const text = (v: unknown): string => typeof v === 'string' ? v.normalize('NFC').replace(/\s+/gu, ' ').trim() : ''
+    if (text(role) === '' || text(name) === '') throw new AppError('FIELD_INVALID', { field })
+    const out: RecordParty = { role: text(role), name: text(name) }
+    if (idNumber !== undefined && idNumber !== null && idNumber !== '') {
+      const digits = text(idNumber).replace(/[\s.]/gu, '')
+      if (!/^\d{9,13}$/u.test(digits)) throw new AppError('FIELD_INVALID', { field: `${field}.idNumber` })
+      out.idNumber = digits
+    }
+    if (birthDate !== undefined && birthDate !== null && birthDate !== '') {
+      const d = normaliseFieldValue('issuedDate', text(birthDate))
+      if (d === null) throw new AppError('FIELD_INVALID', { field: `${field}.birthDate` })
+      out.birthDate = d
+    }
+    return out
+  })
 }

@@ -29,7 +29,9 @@ export function searchDocumentOf (record: RecordEntry, text: string): RecordSear
   if (documentType) attrs.documentType = documentType
   if (issuedDate) attrs.issuedDate = issuedDate
   if (documentNumber) attrs.documentNumber = normaliseDocumentNumber(documentNumber)
-  if (subjectId) attrs.subjectId = subjectId
+  // Every party's ID finds the record (either spouse of a marriage), the main subject's first.
+  const ids = [...new Set([subjectId, ...(record.parties?.value ?? []).map(p => p.idNumber ?? null)].filter((v): v is string => !!v))]
+  if (ids.length) attrs.subjectId = ids
   if (value('issuer')) attrs.issuer = value('issuer')!
   const fields: Record<string, string> = {}
   for (const [name, f] of Object.entries(record.fields ?? {})) if (f.value) fields[name] = f.value

@@ -417,6 +417,8 @@ function asRecordEntry (r: ReplicaRecord): RecordEntry {
     createdAt: String(d.createdAt ?? d.archivedAt ?? ''),
     updatedAt: String(d.archivedAt ?? ''),
     fields,
+    // Every party the district's log named, so the province finds the record by any of their IDs too.
+    ...(Array.isArray(d.parties) ? { parties: { value: d.parties, confidence: 1 } } : {}),
     validity: d.validity ?? { state: 'valid' }
   } as RecordEntry
 }

@@ -143,6 +143,7 @@ export class DistrictRestore implements RestoreTarget {
     const record: RecordEntry = {
       id, unit, batchId, filename: d.filename ?? null, sourceSha256: source?.sha256 ?? masters[0]?.sha256 ?? '', pageIds,
       status: 'archived', createdAt, updatedAt: body.at, version: 1, fields,
+      ...(Array.isArray(d.parties) ? { parties: { value: d.parties, confidence: 1 } } : {}),
       ...(d.codes ? { codes: d.codes } : {}),
       validity: d.validity ?? { state: 'valid' },
       ...(d.retention ? { retention: d.retention } : {}),

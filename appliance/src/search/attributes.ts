@@ -93,17 +93,12 @@ export function indexAttrs (attrs: DocAttrs, fields: Array<[FieldName, string]>)
   set('documentNumber', number)
   const key = number === undefined ? '' : documentNumberKey(number)
   if (key !== '') out[DOCUMENT_NUMBER_KEY] = key; else delete out[DOCUMENT_NUMBER_KEY]
-  // A result may name several people (multi-party results): a list of IDs, each found by an exact lookup.
-  const rawSubject = out.subjectId
-  if (Array.isArray(rawSubject)) {
-    if (!rawSubject.every(v => typeof v === 'string')) throw new AppError('VALIDATION', { field: 'attrs.subjectId' })
-    const ids = [...new Set((rawSubject as string[]).map(digitsOnly).filter(d => d !== ''))]
-    if (ids.length > 0) out.subjectId = ids; else delete out.subjectId
-  } else {
-    const subject = text('subjectId', field.get('subjectId'))
-    const digits = subject === undefined ? '' : digitsOnly(subject)
-    if (digits !== '') out.subjectId = digits; else delete out.subjectId
-  }
+  // The IDs of every party the record names (a list), and the field's.
+  const given = out.subjectId
+  if (given !== undefined && given !== null && typeof given !== 'string' && !(Array.isArray(given) && given.every(v => typeof v === 'string'))) throw new AppError('VALIDATION', { field: 'attrs.subjectId' })
+  const ids = [...(Array.isArray(given) ? given as string[] : typeof given === 'string' ? [given] : []), field.get('subjectId') ?? '']
+    .map(digitsOnly).filter(d => d !== '')
+  if (ids.length > 0) out.subjectId = [...new Set(ids)]; else delete out.subjectId
   return out
 }
 

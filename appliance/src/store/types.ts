@@ -69,6 +69,23 @@ export interface StoredField {
   boxes: Array<{ page: number, x0: number, y0: number, x1: number, y1: number }>
   warnings?: string[]
   edited?: boolean
+  /** The OCR's reading when the value was snapped to a known list, and how far it was. */
+  raw?: string
+  snapped?: { list: string, distance: number }
+}
+
+/** A person or body the result names (extraction's `Party`): role, name, ID digits, ISO birth date. */
+export interface RecordParty {
+  role: string
+  name: string
+  idNumber?: string
+  birthDate?: string
+}
+
+export interface StoredParties {
+  value: RecordParty[]
+  confidence: number
+  edited?: boolean
 }
 
 /** Codes a record carries besides its fields (standards.md §4). */
@@ -101,6 +118,8 @@ export interface RecordEntry {
   version?: number
   /** Absent until extraction ran on every page. */
   fields?: Record<string, StoredField>
+  /** Everyone the result names (both spouses, a shop and its owner); `fields.subjectName/subjectId` is the main one. */
+  parties?: StoredParties
   codes?: RecordCodes
   /** Pages of the batch left out of the record as blank (duplex backs): kept, marked, not archived. */
   blankPageIds?: string[]

@@ -2,7 +2,8 @@
  * Review of one record: the page image beside the extracted fields. Low-confidence fields are highlighted, the
  * focused field's words are boxed on the image, and the keyboard does the routine: Ctrl+S save, Ctrl+Enter
  * approve (then the next record), N/J next, K previous. Saves carry the version (If-Match), so two reviewers
- * cannot overwrite each other. Split and merge for stacks scanned without cover sheets.
+ * cannot overwrite each other. Split and merge for stacks scanned without cover sheets. The parties the result
+ * names (both spouses, a shop and its owner) are listed and edited as a whole list.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
@@ -12,7 +13,7 @@ import { Badge, ErrorBox, Loading, Notice } from '../components/ui.js'
 import { fmtDateTime } from '../format.js'
 import { useAction, useLoad } from '../hooks.js'
 import { useI18n, type MessageKey } from '../i18n/index.js'
-import { EDITABLE_CODES, FIELD_NAMES, type CodeName, type FieldName, type RecordSummary, type RecordView } from '../types.js'
+import { EDITABLE_CODES, FIELD_NAMES, PARTY_ROLES, type CodeName, type FieldName, type Party, type RecordSummary, type RecordView } from '../types.js'
 import { loadQueue } from './review-queue.js'
 
 /** The API's threshold for a field to be checked by a person. */
@@ -33,6 +34,22 @@ function valuesOf (r: RecordView): { fields: Values, codes: Values } {
   return { fields, codes }
 }
 
+/** A party as the form holds it: every input a string, the birth date as staff write it. */
+interface PartyRow { role: string, name: string, idNumber: string, birthDate: string }
+
+const dmy = (iso: string | undefined): string => (iso ?? '').replace(/^(\d{4})-(\d{2})-(\d{2})$/, '$3/$2/$1')
+
+function partyRows (r: RecordView): PartyRow[] {
+  return (r.parties?.value ?? []).map(p => ({ role: p.role, name: p.name, idNumber: p.idNumber ?? '', birthDate: dmy(p.birthDate) }))
+}
+
+/** The list the API takes (empty inputs left out; the API checks and normalises the rest). */
+function partiesBody (rows: PartyRow[]): Party[] {
+  return rows.filter(r => r.name.trim() !== '').map(r => ({
+    role: r.role, name: r.name.trim(), ...(r.idNumber.trim() ? { idNumber: r.idNumber.trim() } : {}), ...(r.birthDate.trim() ? { birthDate: r.birthDate.trim() } : {})
+  }))
+}
+
 function changed (now: Values, before: Values): Record<string, string | null> {
   const out: Record<string, string | null> = {}
   for (const [k, v] of Object.entries(now)) if (v.trim() !== (before[k] ?? '').trim()) out[k] = v.trim() === '' ? null : v.trim()
@@ -51,6 +68,8 @@ export function ReviewPage ({ id }: { id: string }) {
   const [base, setBase] = useState<{ fields: Values, codes: Values }>({ fields: {}, codes: {} })
   const [fields, setFields] = useState<Values>({})
   const [codes, setCodes] = useState<Values>({})
+  const [parties, setParties] = useState<PartyRow[]>([])
+  const [baseParties, setBaseParties] = useState<PartyRow[]>([])
   const [pageN, setPageN] = useState(1)
   const [focus, setFocus] = useState<FieldName | null>(null)
   const queue = useLoad(loadQueue, [])
@@ -62,12 +81,15 @@ export function ReviewPage ({ id }: { id: string }) {
     setRecord(r)
     const v = valuesOf(r)
     setBase(v); setFields(v.fields); setCodes(v.codes)
+    const rows = partyRows(r)
+    setParties(rows); setBaseParties(rows)
   }, [])
   useEffect(() => { if (loaded.data) { take(loaded.data); setPageN(1); setFocus(null); setMessage(null); action.clear() } }, [loaded.data]) // eslint-disable-line react-hooks/exhaustive-deps
 
   const fieldChanges = useMemo(() => changed(fields, base.fields), [fields, base])
   const codeChanges = useMemo(() => changed(codes, base.codes), [codes, base])
-  const dirty = Object.keys(fieldChanges).length + Object.keys(codeChanges).length > 0
+  const partiesChanged = useMemo(() => JSON.stringify(partiesBody(parties)) !== JSON.stringify(partiesBody(baseParties)), [parties, baseParties])
+  const dirty = Object.keys(fieldChanges).length + Object.keys(codeChanges).length > 0 || partiesChanged
   const editable = record?.status === 'draft'
 
   // Neighbours in the queue as it was loaded: the record after this one is "next" even once this one is approved.
@@ -89,10 +111,11 @@ export function ReviewPage ({ id }: { id: string }) {
     const body: Record<string, unknown> = {}
     if (Object.keys(fieldChanges).length > 0) body.fields = fieldChanges
     if (Object.keys(codeChanges).length > 0) body.codes = codeChanges
+    if (partiesChanged) body.parties = partiesBody(parties)
     const next = await call<RecordView>('PATCH', `/records/${record.id}`, { body, headers: { 'if-match': `"${record.version}"` } })
     take(next)
     return next
-  }, [record, dirty, fieldChanges, codeChanges, take])
+  }, [record, dirty, fieldChanges, codeChanges, partiesChanged, parties, take])
 
   const save = useCallback(() => {
     setMessage(null)
@@ -210,10 +233,50 @@ export function ReviewPage ({ id }: { id: string }) {
                   {f !== undefined && f.value === null && !f.edited && <span class='muted'>{t('review.notRead')}</span>}
                   {f?.edited && <span class='muted'>{t('review.edited')}</span>}
                   {f?.warnings && f.warnings.length > 0 && <span class='warn-text'>{t('review.warnings', { w: f.warnings.join(', ') })}</span>}
+                  {f?.raw !== undefined && !f.edited && <span class='muted' data-testid={`snapped-${name}`}>{t('review.snapped', { raw: f.raw, d: f.snapped?.distance ?? 0 })}</span>}
                 </div>
               </div>
             )
           })}
+          <h2>{t('review.parties')}</h2>
+          <p class='small muted'>{t('review.partiesIntro')}</p>
+          {(() => {
+            const p = record.parties
+            const low = p !== undefined && p.value.length > 0 && !p.edited && p.confidence < LOW_CONFIDENCE
+            return (
+              <div class={`parties${low ? ' low' : ''}${partiesChanged ? ' dirty' : ''}`} data-testid='parties'>
+                {low && <p class='small low-text'>{t('review.lowConfidence')}</p>}
+                {parties.length === 0 && <p class='small muted'>{t('review.partiesNone')}</p>}
+                {parties.map((row, i) => {
+                  const set = (patch: Partial<PartyRow>): void => setParties(list => list.map((r, j) => j === i ? { ...r, ...patch } : r))
+                  return (
+                    <div key={i} class='party codes' data-testid='party'>
+                      <div class='field'>
+                        <label for={`party-${i}-role`}>{t('review.partyRole')}</label>
+                        <select id={`party-${i}-role`} value={row.role} disabled={!editable} onChange={e => set({ role: e.currentTarget.value })} onFocus={() => setFocus(null)}>
+                          {[...new Set([...PARTY_ROLES, row.role])].map(r => <option key={r} value={r}>{(PARTY_ROLES as readonly string[]).includes(r) ? t(`role.${r}` as MessageKey) : r}</option>)}
+                        </select>
+                      </div>
+                      <div class='field'>
+                        <label for={`party-${i}-name`}>{t('review.partyName')}</label>
+                        <input id={`party-${i}-name`} value={row.name} disabled={!editable} maxLength={300} onInput={e => set({ name: e.currentTarget.value })} onFocus={() => setFocus(null)} />
+                      </div>
+                      <div class='field'>
+                        <label for={`party-${i}-id`}>{t('review.partyId')}</label>
+                        <input id={`party-${i}-id`} value={row.idNumber} disabled={!editable} inputMode='numeric' maxLength={20} onInput={e => set({ idNumber: e.currentTarget.value })} onFocus={() => setFocus(null)} />
+                      </div>
+                      <div class='field'>
+                        <label for={`party-${i}-birth`}>{t('review.partyBirth')}</label>
+                        <input id={`party-${i}-birth`} value={row.birthDate} disabled={!editable} placeholder='dd/mm/yyyy' inputMode='numeric' maxLength={10} onInput={e => set({ birthDate: e.currentTarget.value })} onFocus={() => setFocus(null)} />
+                      </div>
+                      {editable && <button type='button' class='small' onClick={() => setParties(list => list.filter((_, j) => j !== i))}>{t('review.partyRemove')}</button>}
+                    </div>
+                  )
+                })}
+                {editable && <p class='actions small'><button type='button' data-testid='party-add' onClick={() => setParties(list => [...list, { role: 'holder', name: '', idNumber: '', birthDate: '' }])}>{t('review.partyAdd')}</button></p>}
+              </div>
+            )
+          })()}
           <h2>{t('review.codes')}</h2>
           {record.codes?.agencyCode && <p class='small'>{t('code.agencyCode')}: <code>{record.codes.agencyCode}</code></p>}
           <div class='codes'>

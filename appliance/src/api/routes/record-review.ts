@@ -32,17 +32,31 @@ const codeValues = {
   properties: Object.fromEntries(['dossierCode', 'resultTypeCode', 'procedureCode', 'box', 'file'].map(n => [n, { type: ['string', 'null'], maxLength: 60 }]))
 } as const
 
+const partyValues = {
+  type: 'array',
+  maxItems: 20,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['role', 'name'],
+    properties: {
+      role: { type: 'string', minLength: 1, maxLength: 40 }, name: { type: 'string', minLength: 1, maxLength: 300 },
+      idNumber: { type: ['string', 'null'], maxLength: 20 }, birthDate: { type: ['string', 'null'], maxLength: 10 }
+    }
+  }
+} as const
+
 const who = (request: { principal: { id: string } | null }): string => request.principal?.id ?? 'unknown'
 
 export default async function recordReviewRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { records, lifecycle } = services
 
-  app.patch<{ Params: { id: string }, Body: { fields?: Record<string, string | null>, codes?: Record<string, string | null> } }>('/api/v1/records/:id', {
+  app.patch<{ Params: { id: string }, Body: { fields?: Record<string, string | null>, codes?: Record<string, string | null>, parties?: unknown[] } }>('/api/v1/records/:id', {
     config: { permission: 'review' },
     schema: {
       params: idParam,
       headers: { type: 'object', properties: { 'if-match': { type: 'string', maxLength: 40 } } },
-      body: { type: 'object', additionalProperties: false, properties: { fields: fieldValues, codes: codeValues } },
+      body: { type: 'object', additionalProperties: false, properties: { fields: fieldValues, codes: codeValues, parties: partyValues } },
       response: { 200: recordSchema }
     }
   }, async (request, reply) => {

@@ -19,8 +19,14 @@ const fieldSchema = {
   type: 'object',
   properties: {
     value: { type: ['string', 'null'] }, confidence: { type: 'number' }, boxes: { type: 'array', items: boxSchema },
-    warnings: { type: 'array', items: { type: 'string' } }, edited: { type: 'boolean' }
+    warnings: { type: 'array', items: { type: 'string' } }, edited: { type: 'boolean' },
+    raw: { type: 'string' }, snapped: { type: 'object', properties: { list: { type: 'string' }, distance: { type: 'integer' } } }
   }
+} as const
+
+export const partySchema = {
+  type: 'object',
+  properties: { role: { type: 'string' }, name: { type: 'string' }, idNumber: { type: 'string' }, birthDate: { type: 'string' } }
 } as const
 
 const codesSchema = {
@@ -34,6 +40,7 @@ export const recordSchema = {
     id: { type: 'string' }, archiveId: { type: 'string' }, status: { type: 'string' }, unit: { type: 'string' }, batchId: { type: 'string' },
     filename: { type: ['string', 'null'] }, version: { type: 'integer' },
     fields: { type: 'object', additionalProperties: fieldSchema },
+    parties: { type: 'object', properties: { value: { type: 'array', items: partySchema }, confidence: { type: 'number' }, edited: { type: 'boolean' } } },
     codes: codesSchema,
     validity: { type: 'object', properties: { state: { type: 'string' }, reason: { type: 'string' }, replacedBy: { type: 'string' }, at: { type: 'string' }, by: { type: 'string' } } },
     retention: { type: ['string', 'null'] },

@@ -53,6 +53,7 @@ export async function packageInputOf ({ store, log, recordId, unitName, software
       unit: record.unit,
       unitName: unitName ?? null,
       fields: Object.fromEntries(Object.entries(record.fields ?? {}).map(([k, f]) => [k, f.value])),
+      parties: record.parties?.value ?? [],
       codes: record.codes ? { ...record.codes } : null,
       status: record.status,
       validity: record.validity?.state ?? 'valid',

@@ -44,6 +44,7 @@ export function dublinCore (record: PackageRecord): Buffer {
     el('sohoa:approvedAt', record.approvedAt),
     el('sohoa:archivedAt', record.archivedAt),
     ['sohoa:fields', undefined, ...Object.keys(record.fields).sort().map((name): XmlNode => ['sohoa:field', { name }, record.fields[name] ?? ''])],
+    ['sohoa:parties', undefined, ...(record.parties ?? []).map((p): XmlNode => ['sohoa:party', { role: p.role, ...(p.idNumber ? { idNumber: p.idNumber } : {}), ...(p.birthDate ? { birthDate: p.birthDate } : {}) }, p.name])],
     ['sohoa:codes', undefined, ...Object.keys(record.codes ?? {}).sort().map((name): XmlNode => ['sohoa:code', { name }, record.codes?.[name] ?? ''])]
   ])
 }

@@ -10,6 +10,8 @@ export interface PackageRecord {
   unitName?: string | null
   /** The field values (`documentType`, `documentNumber`, `issuedDate`, `issuer`, `summary`, …). */
   fields: Record<string, string | null>
+  /** Everyone the result names (role, name, ID digits, ISO birth date). */
+  parties?: Array<{ role: string, name: string, idNumber?: string, birthDate?: string }>
   /** Agency, dossier, result-type and procedure codes, box and file numbers. */
   codes?: Record<string, string | null | undefined> | null
   status?: string

@@ -43,6 +43,8 @@ export interface ResultDocument {
   HanDuongDan: string
   SoDinhDanhChuSoHuu: string
   TenChuSoHuu: string
+  /** Everyone the result names (both spouses, a shop and its owner): role, name, ID, birth date (yyyyMMdd000000). */
+  DanhSachChuThe: Array<{ VaiTro: string, HoTen: string, SoDinhDanh: string, NgaySinh: string }>
 }
 
 export interface Dossier {
@@ -86,7 +88,14 @@ const str = (v: unknown): string => typeof v === 'string' ? v : ''
 const obj = (v: unknown): Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : {}
 
 /** What the record is, from the stored record, else from what its `record.archived` entry said. */
-function describe (input: MessageInput): { fields: Record<string, string>, codes: Record<string, unknown>, pdf: { sha256: string, filename: string } | null, archiveId: string, unit: string } {
+type Parties = Array<{ role: string, name: string, idNumber?: string, birthDate?: string }>
+
+function partiesOf (v: unknown): Parties {
+  if (!Array.isArray(v)) return []
+  return v.map(obj).filter(p => str(p.name) !== '').map(p => ({ role: str(p.role), name: str(p.name), ...(str(p.idNumber) ? { idNumber: str(p.idNumber) } : {}), ...(str(p.birthDate) ? { birthDate: str(p.birthDate) } : {}) }))
+}
+
+function describe (input: MessageInput): { fields: Record<string, string>, parties: Parties, codes: Record<string, unknown>, pdf: { sha256: string, filename: string } | null, archiveId: string, unit: string } {
   const { entry, record } = input
   const logged = obj(obj(entry.data).record)
   const unit = record?.unit ?? entry.unit ?? str(logged.unit)
@@ -97,7 +106,8 @@ function describe (input: MessageInput): { fields: Record<string, string>, codes
   const codes = record?.codes ? { ...record.codes } : obj(logged.codes)
   const loggedPdf = obj(logged.pdf)
   const pdf = record?.pdf ?? (typeof loggedPdf.sha256 === 'string' ? { sha256: loggedPdf.sha256, filename: str(loggedPdf.filename) } : null)
-  return { fields, codes, pdf: pdf ? { sha256: pdf.sha256, filename: pdf.filename } : null, archiveId: archiveIdOf({ id: recordId, unit }), unit }
+  const parties = partiesOf(record ? record.parties?.value : logged.parties)
+  return { fields, parties, codes, pdf: pdf ? { sha256: pdf.sha256, filename: pdf.filename } : null, archiveId: archiveIdOf({ id: recordId, unit }), unit }
 }
 
 /** The state and reason a message carries: the archiving's, the entry's new validity, or the deletion. */
@@ -114,7 +124,7 @@ function stateOf (entry: LogEntryBody): { state: string, reason?: string } {
 export function buildMessage (input: MessageInput): NationalSyncMessage {
   const { entry } = input
   if (!DELIVERED_TYPES.has(entry.type) || !entry.recordId) throw new Error(`a ${entry.type} entry is not delivered`)
-  const { fields, codes, pdf, archiveId, unit } = describe(input)
+  const { fields, parties, codes, pdf, archiveId, unit } = describe(input)
   const { state, reason } = stateOf(entry)
   const updating = entry.type !== 'record.archived'
   // A link is handed out only while the file is served: the file route refuses records no longer valid.
@@ -136,7 +146,8 @@ export function buildMessage (input: MessageInput): NationalSyncMessage {
     Sha256TepTin: pdf?.sha256 ?? '',
     HanDuongDan: link ? national(link.expiresAt) : '',
     SoDinhDanhChuSoHuu: fields.subjectId ?? '',
-    TenChuSoHuu: fields.subjectName ?? ''
+    TenChuSoHuu: fields.subjectName ?? '',
+    DanhSachChuThe: parties.map(p => ({ VaiTro: p.role, HoTen: p.name, SoDinhDanh: p.idNumber ?? '', NgaySinh: national(p.birthDate) }))
   }
   return {
     service: SERVICE,
