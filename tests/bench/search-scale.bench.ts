@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import { createSearchIndex, foldVietnamese, parseQuery } from '../../appliance/src/search/index.js'
 import { SearchIndexStore } from '../../appliance/src/store/search-index.js'
-import { makeDoc, rng, type Fake } from './search.bench.js'
+import { benchQueries, makeDoc, rng, type Fake } from './search.bench.js'
 import { percentile } from './stats.js'
 
 const round = (x: number): number => Math.round(x * 100) / 100
@@ -101,11 +101,7 @@ export async function benchSearchScale (options: { docs?: number, rounds?: numbe
     visible = (await search.search('xyzzyq')).total
     if (visible !== 1) throw new Error('the update was lost on reopening')
 
-    const queries = [
-      'nguyen van an', 'giay phep xay dung', 'thu hoi dat', 'ia grai', 'chu se gia lai', 'ho kinh doanh',
-      '"nhà ở riêng lẻ"', 'ksor hieu', 'sửa chữa xe máy', 'phu thien 2018',
-      ...samples.slice(0, 5).map(s => s.number), ...samples.slice(5, 10).map(s => s.name)
-    ]
+    const queries = benchQueries(samples)
     const coldTimes: number[] = []
     const queryTimes: number[] = []
     const totals: number[] = []
