@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import type { DistrictSyncState, EntryFailure, LogPosition, ReplicaSource, RunResult, SharedTable } from './types.js'
 import { GENESIS } from './types.js'
 import { sendFiles } from './file-transfer.js'
-import { BATCH_BYTES, BATCH_ENTRIES, checkWanted, encodeEntries, isPosition, PROTOCOL_VERSION, type Hello } from './protocol.js'
+import { BATCH_BYTES, BATCH_ENTRIES, checkWanted, LEGACY_BATCH_ENTRIES, encodeEntries, isPosition, PROTOCOL_VERSION, type Hello } from './protocol.js'
 import type { TokenBucket } from './token-bucket.js'
 import { frameSize, ProtocolError, type Channel } from './wire.js'
 
@@ -44,6 +44,7 @@ export async function replicate (ch: Channel, source: ReplicaSource, opts: Distr
   if (welcome.halted) throw new RefusedError({ seq: welcome.halted.seq, problem: welcome.halted.problem })
 
   let acked: LogPosition = welcome.acked
+  const batchEntries = Math.min(BATCH_ENTRIES, Number.isSafeInteger(welcome.batchEntries) && welcome.batchEntries > 0 ? welcome.batchEntries : LEGACY_BATCH_ENTRIES)
   await checkSameHistory(source, acked, head)
   await opts.onAck?.(acked)
   let entriesSent = 0
@@ -55,7 +56,7 @@ export async function replicate (ch: Channel, source: ReplicaSource, opts: Distr
       await ch.send({ t: 'bye', head: head.seq, paused: true })
       return { ok: true, paused: true, entries: entriesSent, bytes, acked: acked.seq, head: head.seq }
     }
-    const batch = await nextBatch(source, acked.seq + 1)
+    const batch = await nextBatch(source, acked.seq + 1, batchEntries)
     if (batch.length === 0) {
       await ch.send({ t: 'bye', head: (await source.head()).seq })
       return { ok: true, entries: entriesSent, bytes, acked: acked.seq, head: (await source.head()).seq }
@@ -95,8 +96,8 @@ export async function replicate (ch: Channel, source: ReplicaSource, opts: Distr
   }
 }
 
-async function nextBatch (source: ReplicaSource, from: number): Promise<Array<{ seq: number, envelope: Uint8Array }>> {
-  const entries = await source.entries(from, BATCH_ENTRIES)
+async function nextBatch (source: ReplicaSource, from: number, limit: number): Promise<Array<{ seq: number, envelope: Uint8Array }>> {
+  const entries = await source.entries(from, limit)
   const out = []
   let bytes = 0
   for (const e of entries) {

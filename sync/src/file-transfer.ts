@@ -5,7 +5,7 @@
  * flight: the receiver's partial file keeps what arrived, and the next `want` starts after it.
  */
 import type { FileReceiver, FileSource } from './types.js'
-import { chunkSizeFor, isSha256, type WantedFile } from './protocol.js'
+import { chunkSizeFor, isSha256, WANT_FILES, type WantedFile } from './protocol.js'
 import type { TokenBucket } from './token-bucket.js'
 import { frameSize, ProtocolError, type Channel } from './wire.js'
 
@@ -241,19 +241,23 @@ async function rounds (ch: Channel, receiver: FileReceiver, pending: Map<string,
     waitedSince = 0
     const asked = wants.filter(w => w.offset < w.size)
     if (asked.length === 0) continue
-    opts.onWant?.(asked)
-    await ch.send({ t: 'want', files: asked })
-    const r = await receiveFiles(ch, receiver, asked, opts)
-    total.payloadBytes += r.payloadBytes
-    for (const sha of r.complete) { pending.delete(sha); total.complete.add(sha) }
-    for (const sha of r.missing) { pending.delete(sha); total.missing.add(sha) }
-    for (const sha of r.mismatched) {
-      await receiver.discard(sha)
-      if (resumed.has(sha)) { resumed.delete(sha); continue }
-      pending.delete(sha)
-      total.mismatched.add(sha)
+    // The list travels in a frame header: a large batch asks in slices, each answered before the next.
+    for (let i = 0; i < asked.length; i += WANT_FILES) {
+      const slice = asked.slice(i, i + WANT_FILES)
+      opts.onWant?.(slice)
+      await ch.send({ t: 'want', files: slice })
+      const r = await receiveFiles(ch, receiver, slice, opts)
+      total.payloadBytes += r.payloadBytes
+      for (const sha of r.complete) { pending.delete(sha); total.complete.add(sha) }
+      for (const sha of r.missing) { pending.delete(sha); total.missing.add(sha) }
+      for (const sha of r.mismatched) {
+        await receiver.discard(sha)
+        if (resumed.has(sha)) { resumed.delete(sha); continue }
+        pending.delete(sha)
+        total.mismatched.add(sha)
+      }
+      if (r.paused) { total.paused = true; return total }
     }
-    if (r.paused) { total.paused = true; return total }
   }
   return total
 }

@@ -23,7 +23,7 @@ export type { Logger } from './logger.js'
 export { DEFAULT_SCHEDULE, isValidSchedule, type SyncSchedule } from './window.js'
 export { TokenBucket, RateMeter } from './token-bucket.js'
 export { Channel, ProtocolError, encodeFrame } from './wire.js'
-export { SYNC_PROTOCOL, RESTORE_PROTOCOL, PROTOCOL_VERSION, encodeEntries } from './protocol.js'
+export { SYNC_PROTOCOL, RESTORE_PROTOCOL, PROTOCOL_VERSION, BATCH_ENTRIES, LEGACY_BATCH_ENTRIES, WANT_FILES, encodeEntries, decodeEntries } from './protocol.js'
 export { createHost } from './host.js'
 export { peerIdOfMultiaddr } from './service.js'
 

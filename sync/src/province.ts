@@ -35,7 +35,7 @@ export async function serveReplication (ch: Channel, peer: DistrictPeer, ctx: Pr
   let position = await sink.position(replica)
   const theirs = (hello.shared ?? {}) as Record<string, number>
   const tables = (await sink.shared()).filter(t => !(Number(theirs[t.name]) >= t.version))
-  await ch.send({ t: 'welcome', acked: position.acked, halted: position.halted, tables: tables.length }, tables.length > 0 ? Buffer.from(JSON.stringify(tables)) : undefined)
+  await ch.send({ t: 'welcome', acked: position.acked, halted: position.halted, tables: tables.length, batchEntries: BATCH_ENTRIES }, tables.length > 0 ? Buffer.from(JSON.stringify(tables)) : undefined)
   if (position.halted) return
   let received = 0
 
@@ -65,7 +65,8 @@ export async function serveReplication (ch: Channel, peer: DistrictPeer, ctx: Pr
     const receiver = sink.receiver(replica)
     const fetched = await fetchFiles(ch, receiver, checked.files, {
       onPayload: (n) => { received += n; ctx.onPayload?.(n) },
-      onWant: (wants) => { log.info({ replica, files: wants.map(w => ({ sha256: w.sha256, offset: w.offset, size: w.size })) }, 'asking the district for files') }
+      // Counts, not the list (hundreds of files a batch); a resumed file is named with its offset.
+      onWant: (wants) => { log.info({ replica, files: wants.length, bytes: wants.reduce((n, w) => n + w.size - w.offset, 0), resumed: wants.filter(w => w.offset > 0).map(w => ({ sha256: w.sha256, offset: w.offset })) }, 'asking the district for files') }
     })
     // One grouped sync for the whole batch's files, before anything that names them commits.
     await receiver.flush()

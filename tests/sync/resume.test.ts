@@ -34,9 +34,9 @@ async function partialSize (province: SyncNode, sha256: string): Promise<number>
   return 0
 }
 
-/** The offsets the province asked from, as its log says (one line per want). */
+/** The offsets the province resumed this file from, as its log says (each want names its resumed files). */
 function resumedOffsets (province: SyncNode, sha256: string): number[] {
-  return province.logs.filter(l => l.includes('"asking the district for files"')).flatMap(l => (JSON.parse(l).files as Array<{ sha256: string, offset: number }>).filter(f => f.sha256 === sha256).map(f => f.offset))
+  return province.logs.filter(l => l.includes('"asking the district for files"')).flatMap(l => (JSON.parse(l).resumed as Array<{ sha256: string, offset: number }>).filter(f => f.sha256 === sha256).map(f => f.offset))
 }
 
 t.test('kill -9 mid-file, district then province: resumes at the offset, nothing twice', async t => {
@@ -60,7 +60,7 @@ t.test('kill -9 mid-file, district then province: resumes at the offset, nothing
   d = await startNode(t, districtOpts)
   await waitFor('replicated after the district restart', async () => (await district(province, seed1.peerId))?.acked === 1, 30_000)
   const offsets1 = resumedOffsets(province, sha1)
-  t.ok(offsets1.length >= 2 && offsets1.at(-1)! >= cut1, `resumed at ${offsets1.at(-1)} (partial was ${cut1})`)
+  t.ok(offsets1.length >= 1 && offsets1.at(-1)! >= cut1, `resumed at ${offsets1.at(-1)} (partial was ${cut1})`)
   await d.stop()
 
   // 2. The province dies mid-file.

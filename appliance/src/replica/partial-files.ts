@@ -152,11 +152,17 @@ export class PartialFiles {
   /** A whole file in one piece: hashed in memory, written without a handle kept, waiting for `flush`. */
   async put (sha256: string, bytes: Uint8Array): Promise<boolean> {
     if (createHash('sha256').update(bytes).digest('hex') !== sha256) return false
-    if (this.whole.has(sha256) || await this.files.has(sha256)) return true
+    // Not asking the store again (a stat per file): the file was wanted because the store lacked it, and should
+    // another session have stored it meanwhile, the flush renames the same bytes over it.
+    if (this.whole.has(sha256)) return true
     await this.makeRoom(sha256, bytes.byteLength)
-    if (this.budget !== Infinity) await mkdir(this.dir, { recursive: true, mode: 0o750 })
     this.sizes?.set(sha256, bytes.byteLength)
-    await writeFile(this.path(sha256), bytes, { mode: 0o640 })
+    await writeFile(this.path(sha256), bytes, { mode: 0o640 }).catch(async (err: NodeJS.ErrnoException) => {
+      // A district's folder is made on its first file (one mkdir, not one per file).
+      if (err.code !== 'ENOENT') throw err
+      await mkdir(this.dir, { recursive: true, mode: 0o750 })
+      await writeFile(this.path(sha256), bytes, { mode: 0o640 })
+    })
     this.sizes?.delete(sha256)
     this.whole.set(sha256, this.path(sha256))
     return true
