@@ -7,12 +7,12 @@ const unit = (code: string): Unit => ({ code, name: `Huyện ${code}`, level: 'd
 t.test('a transaction commits across sublevels at once and survives reopening', async t => {
   const dir = await tempDir(t)
   const store = await Store.open(dir)
-  await store.tx().putUnit(unit('622')).putMeta('x', 1).commit()
+  await store.tx().putUnit(unit('622')).putMeta('catalogueVersion', 7).commit()
   await store.close()
   const again = await Store.open(dir)
   t.teardown(() => again.close())
   t.equal((await again.getUnit('622'))?.name, 'Huyện 622')
-  t.equal(await again.getMeta('x'), 1)
+  t.equal(await again.getMeta('catalogueVersion'), 7)
   t.equal(await again.getMeta('layoutVersion'), 1)
   t.equal(await again.getUnit('999'), undefined)
 })
@@ -27,13 +27,13 @@ t.test('a second process (or open) on the same data dir is refused clearly', asy
 t.test('lock serialises read-modify-write on one key', async t => {
   const store = await Store.open(await tempDir(t))
   t.teardown(() => store.close())
-  await store.tx().putMeta('n', 0).commit()
-  await Promise.all(Array.from({ length: 20 }, async () => await store.lock('n', async () => {
-    const n = (await store.getMeta<number>('n'))!
+  await store.tx().putMeta('catalogueVersion', 0).commit()
+  await Promise.all(Array.from({ length: 20 }, async () => await store.lockCatalogue(async () => {
+    const n = (await store.getMeta('catalogueVersion'))!
     await new Promise(resolve => setImmediate(resolve))
-    await store.tx().putMeta('n', n + 1).commit()
+    await store.tx().putMeta('catalogueVersion', n + 1).commit()
   })))
-  t.equal(await store.getMeta('n'), 20)
+  t.equal(await store.getMeta('catalogueVersion'), 20)
 })
 
 t.test('ids are time-ordered and typed', async t => {

@@ -154,7 +154,7 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
       const now = new Date().toISOString()
       const nextIndex = STAGES.indexOf(step.to)
       // Re-read under the page's lock: while the step ran, review may have moved the page to another record.
-      const next = await this.store.lock(`page:${page.id}`, async () => {
+      const next = await this.store.lockPage(page.id, async () => {
         const fresh = await this.store.getPage(page.id) ?? page
         const next: Page = { ...fresh, ...(changes ?? {}), stage: step.to, updatedAt: now }
         tx.putPage(next)
@@ -181,7 +181,7 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
     const now = new Date().toISOString()
     if (attempts >= this.opts.maxAttempts) {
       log.error({ err, attempts }, 'step failed for good')
-      await this.store.lock(`page:${page.id}`, async () => {
+      await this.store.lockPage(page.id, async () => {
         const fresh = await this.store.getPage(page.id) ?? page
         await this.store.tx()
           .putJob({ ...job, state: 'failed', attempts, lastError: reason, updatedAt: now })
