@@ -98,12 +98,17 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
 
   /** Puts a failed page's job back in the queue (an operator's retry). */
   async retry (pageId: string): Promise<boolean> {
-    const job = await this.store.getJob(pageId)
-    const page = await this.store.getPage(pageId)
-    if (!job || !page || job.state !== 'failed') return false
-    const now = new Date().toISOString()
-    const { failed: _, ...rest } = page
-    await this.store.tx().putJob({ ...job, state: 'queued', attempts: 0, notBefore: 0, updatedAt: now }).putPage({ ...rest, updatedAt: now }).commit()
+    // Under the page's lock, like every page write: review may be moving the page to another record meanwhile.
+    const job = await this.store.lockPage(pageId, async () => {
+      const job = await this.store.getJob(pageId)
+      const page = await this.store.getPage(pageId)
+      if (!job || !page || job.state !== 'failed') return undefined
+      const now = new Date().toISOString()
+      const { failed: _, ...rest } = page
+      await this.store.tx().putJob({ ...job, state: 'queued', attempts: 0, notBefore: 0, updatedAt: now }).putPage({ ...rest, updatedAt: now }).commit()
+      return job
+    })
+    if (job === undefined) return false
     this.counts.failed--
     this.schedule({ ...job, state: 'queued' })
     return true
