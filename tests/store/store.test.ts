@@ -1,5 +1,5 @@
 import t from 'tap'
-import { newId, isId, Store, type Unit } from '../../appliance/src/store/index.js'
+import { LAYOUT_VERSION, newId, isId, Store, type Unit } from '../../appliance/src/store/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const unit = (code: string): Unit => ({ code, name: `Huyện ${code}`, level: 'district', parent: '64', agencyCode: null, createdAt: new Date().toISOString() })
@@ -13,7 +13,7 @@ t.test('a transaction commits across sublevels at once and survives reopening', 
   t.teardown(() => again.close())
   t.equal((await again.getUnit('622'))?.name, 'Huyện 622')
   t.equal(await again.getMeta('catalogueVersion'), 7)
-  t.equal(await again.getMeta('layoutVersion'), 1)
+  t.equal(await again.getMeta('layoutVersion'), LAYOUT_VERSION, 'a new directory starts at the current layout')
   t.equal(await again.getUnit('999'), undefined)
 })
 

@@ -8,13 +8,14 @@ import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
 import { idFloor } from './ids.js'
-import { eventKey, importKey, indexJobKey, LOCKS, META, receiptKey, scanBatchKey, scanProfileKey, targetKey, versionKey, LAYOUT_VERSION, SEARCH_SEGMENTS, SUBLEVELS, type MetaName, type SublevelName } from './keys.js'
+import { eventKey, importKey, indexJobKey, LOCKS, META, receiptKey, scanBatchKey, scanProfileKey, targetKey, versionKey, SEARCH_SEGMENTS, SUBLEVELS, type MetaName, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
 import { AuditStore, type AuditSublevel } from './audit-store.js'
 import { OutboxStore, type OutboxSublevel } from './outbox-store.js'
 import { LogStore, logEntryWrites, logSignerWrite, type LogSublevel } from './log-store.js'
 import { KeyedMutex } from './mutex.js'
+import { checkMigrations, MIGRATIONS, type Migration } from './migrations.js'
 import { SearchIndexStore, type IndexSublevel } from './search-index.js'
 import type { Batch, StoredReceipt, Job, LogSigner, MetaValues, Page, PageText, RecordEntry, RecordEvent, RecordVersion, ScanBatchMeta, ScanProfile, Session, Target, Token, Unit, User } from './types.js'
 
@@ -29,6 +30,7 @@ export { AuditStore, newAuditId, subjectKeyOf, type AuditQuery } from './audit-s
 export { OutboxStore } from './outbox-store.js'
 export { LogStore, type LogRow } from './log-store.js'
 export type * from './search-index.js'
+export { MIGRATIONS, LAYOUT_VERSION, type Migration, type MigrationWrite } from './migrations.js'
 
 export type Sub = ReturnType<Level<string, any>['sublevel']>
 type Op = { type: 'put', sublevel: Sub, key: string, value: unknown } | { type: 'del', sublevel: Sub, key: string }
@@ -141,7 +143,10 @@ export class Store {
     this.outbox = new OutboxStore(this.subs.get('outbox') as unknown as OutboxSublevel)
   }
 
-  static async open (dataDir: string): Promise<Store> {
+  /** `migrations`: the layout's migrations (tests add their own to the real ones). */
+  static async open (dataDir: string, opts: { migrations?: readonly Migration[] } = {}): Promise<Store> {
+    const migrations = opts.migrations ?? MIGRATIONS
+    checkMigrations(migrations)
     await mkdir(dataDir, { recursive: true, mode: 0o750 })
     const store = new Store(dataDir)
     try {
@@ -152,15 +157,35 @@ export class Store {
       throw new AppError('STORAGE_FAILED', { dataDir }, err)
     }
     await store.files.init()
-    const version = await store.getMeta('layoutVersion')
-    if (version === undefined) await store.tx().putMeta('layoutVersion', LAYOUT_VERSION).commit()
-    else if (version > LAYOUT_VERSION) {
+    try {
+      await store.migrate(migrations)
+    } catch (err) {
       await store.close()
-      throw new AppError('CONFIG_INVALID', { problems: [`data layout ${version} is newer than this sohoa (${LAYOUT_VERSION})`] })
+      throw err
     }
     // A deletion committed, and the process died before its files went: nothing writes yet, so sweep now.
     if (await store.getMeta('filesSweepPending')) await store.sweepFiles()
     return store
+  }
+
+  /** Brings the data to the last migration's layout, one migration (and its version bump) per synced batch. */
+  private async migrate (migrations: readonly Migration[]): Promise<void> {
+    const latest = migrations[migrations.length - 1]?.version ?? 1
+    const version = await this.getMeta('layoutVersion')
+    // A new data directory: nothing to migrate.
+    if (version === undefined) return await this.tx().putMeta('layoutVersion', latest).commit()
+    if (version > latest) throw new AppError('CONFIG_INVALID', { problems: [`data layout ${version} is newer than this sohoa (${latest})`] })
+    for (const m of migrations) {
+      if (m.version <= version) continue
+      const writes = await m.up(this)
+      const ops: unknown[] = writes.map(w => ({ ...w, sublevel: this.sub(w.sublevel) }))
+      ops.push({ type: 'put', sublevel: this.sub('meta'), key: META.layoutVersion, value: m.version })
+      try {
+        await this.db.batch(ops as any, { sync: true })
+      } catch (err) {
+        throw new AppError('STORAGE_FAILED', { migration: m.version }, err)
+      }
+    }
   }
 
   /**

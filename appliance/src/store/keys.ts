@@ -1,7 +1,8 @@
 /**
  * The LevelDB key space, in one place. One database per node at `<dataDir>/db`; every kind of entry lives in its
  * own sublevel (abstract-level prefixes keys with `!<name>!`); values are JSON. Nothing outside `store/` knows
- * these names. Bump LAYOUT_VERSION and add a numbered migration in `migrations.ts` when a key or value shape changes.
+ * these names. When a key or value shape changes, add a numbered migration to `migrations.ts` (LAYOUT_VERSION is
+ * the last one's number); `Store.open` runs those a data directory has not had yet.
  *
  * | sublevel   | key                          | value                              |
  * |------------|------------------------------|------------------------------------|
@@ -30,7 +31,7 @@
  * | outbox     | see `store/outbox-store.ts`  | outbox: each target's cursor, its dead letters |
  * | indexjobs  | `<recordId>!<seq>`           | 1: the record changed, its index work is pending (written with the change) |
  */
-export const LAYOUT_VERSION = 1
+export { LAYOUT_VERSION } from './migrations.js'
 
 export const SUBLEVELS = [
   'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
@@ -62,8 +63,8 @@ export const META = {
   catalogueOrigin: 'catalogueOrigin',
   /** District: the province's catalogue last applied, origin and version (units/). */
   catalogueApplied: 'catalogueApplied',
-  /** District: replication's cursor and last outcome (replica/district.ts). */
-  districtSync: 'sync',
+  /** District: replication's cursor and last outcome (replica/district.ts; `sync` before layout 2). */
+  districtSync: 'districtSync',
   /** District: the result-type table taken from the province (replica/result-types.ts). */
   sharedResultTypes: 'sharedResultTypes'
 } as const
