@@ -35,12 +35,6 @@ import { IndexJobRunner } from './pipeline/index-jobs.js'
 import { Store } from './store/index.js'
 import { Units } from './units/index.js'
 
-/** How often a district looks for new log entries inside its window (SOHOA_SYNC_POLL_MS; the sync default otherwise). */
-function syncPollMs (): number | undefined {
-  const v = Number(process.env.SOHOA_SYNC_POLL_MS)
-  return Number.isInteger(v) && v >= 100 ? v : undefined
-}
-
 /** The agent named in extraction events. */
 const EXTRACTOR = 'sohoa-extract'
 
@@ -135,7 +129,7 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     const replica = await createReplica({ role: config.role, store, log: archive.log, search, units, peerId: archive.key.peerId, dataDir: config.dataDir, maxPixels: config.maxPixels, maxFileBytes: config.maxUploadBytes, logger: log })
     cleanup.push(async () => await replica.close())
     if (mode === 'server') await replica.recover()
-    const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, log: log.child({ module: 'sync' }), registry: metrics?.registry, mode, pollMs: syncPollMs() })
+    const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, log: log.child({ module: 'sync' }), registry: metrics?.registry, mode, pollMs: config.syncPollMs })
     cleanup.push(async () => await sync.stop())
     // On the province the report adds every district's archived pages from its replica.
     const reports = new Reports({
