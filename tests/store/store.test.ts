@@ -36,6 +36,32 @@ t.test('lock serialises read-modify-write on one key', async t => {
   t.equal(await store.getMeta('catalogueVersion'), 20)
 })
 
+t.test('the typed locks: one page\'s lock is the same whether taken alone or with others, and sets never deadlock', async t => {
+  const store = await Store.open(await tempDir(t))
+  t.teardown(() => store.close())
+  const order: string[] = []
+  let release!: () => void
+  const held = store.lockPages(['p_b', 'p_a'], async () => {
+    order.push('pages')
+    await new Promise<void>(resolve => { release = resolve })
+    order.push('pages done')
+  })
+  await new Promise(resolve => setImmediate(resolve))
+  const single = store.lockPage('p_a', async () => { order.push('page a') })
+  const other = store.lockPage('p_c', async () => { order.push('page c') })
+  await other
+  t.same(order, ['pages', 'page c'], 'another page is free; p_a waits for the set')
+  release()
+  await Promise.all([held, single])
+  t.same(order, ['pages', 'page c', 'pages done', 'page a'])
+  // Two callers taking overlapping sets in opposite orders both finish (the store sorts them).
+  await Promise.all([
+    store.lockRecords(['r_1', 'r_2'], async () => { await new Promise(resolve => setTimeout(resolve, 10)) }),
+    store.lockRecords(['r_2', 'r_1'], async () => { await new Promise(resolve => setTimeout(resolve, 10)) })
+  ])
+  t.pass('no deadlock')
+})
+
 t.test('ids are time-ordered and typed', async t => {
   const a = newId('r')
   await new Promise(resolve => setTimeout(resolve, 2))
