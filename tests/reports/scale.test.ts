@@ -1,5 +1,5 @@
 // The report's time on 100,000 synthetic pages (25,000 records over the 17 districts), on a real LevelDB: the
-// figure quoted in the README. The bound is loose (machines under test load vary); the comment prints the time.
+// figure quoted in docs/benchmarks.md. The bound is loose (machines under test load vary); the comment prints the time.
 import t from 'tap'
 import { progressXlsx } from '../../appliance/src/reports/index.js'
 import type { RecordStatus } from '../../appliance/src/store/index.js'

@@ -18,7 +18,7 @@ t.test('a district archives and deletes another district\'s record id: the victi
     fields: { documentType: 'Giấy chứng nhận', documentNumber: '88/GCN', subjectId: PERSON, subjectName: 'Rơ Châm Blơi' }
   }])
   const victim = seedA.records[0].id
-  const copy = archivedEntry({ unit: '622', id: victim, text: 'bản giả mạo' })
+  const copy = archivedEntry({ unit: '622', id: victim, text: 'bản giả mạo', subjectId: '064190001111' })
   const { peerId: idB } = await craftLog(dirB, [
     copy,
     { type: 'record.deleted', recordId: victim, unit: '622', data: { reason: 'hết thời hạn lưu trữ', by: 'admin' } }
@@ -43,6 +43,9 @@ t.test('a district archives and deletes another district\'s record id: the victi
   t.notOk(view.body.deleted, 'the record shown is A\'s, not deleted')
   const theirs = await api(province, 'GET', `/api/v1/sync/records/${victim}?replica=${idB}`)
   t.match(theirs.body, { id: victim, replica: idB, unit: '622', deleted: { seq: 2 }, others: [] })
+  // Issue 15, item 9: a deleted record's copy at the province keeps which document it was, not the person.
+  t.match(theirs.body.record, { fields: { documentType: 'Quyết định', documentNumber: '7/QĐ-UBND' }, parties: [], pdf: null })
+  t.notOk(/064190001111|Ksor|scan\.jpg/.test(JSON.stringify(theirs.body)), 'no personal ID, name or file name in the province\'s deleted copy')
 
   const integration = await createToken(province.url, 'integration')
   const lookup = await fetch(`${province.url}/api/v1/integration/results?subjectId=${PERSON}&purpose=${encodeURIComponent('Giải quyết hồ sơ')}`, { headers: { authorization: `Bearer ${integration.secret}` } })

@@ -11,6 +11,7 @@ import { retentionOf, validUntilOf, type ResultTypeTable } from '../records/rete
 import { archiveIdOf, type RecordLifecycle } from '../records/index.js'
 import { newId, type Page, type PageText, type RecordEntry, type Store, type Tx } from '../store/index.js'
 import type { SigningIdentity } from './identity.js'
+import { TOMBSTONE_FIELDS } from './lifecycle.js'
 import type { ArchiveLog } from './log/index.js'
 import { buildArchivalPdf } from './pdf/index.js'
 import { signSaoY } from './signing/index.js'
@@ -48,6 +49,18 @@ export function describeArchived (record: RecordEntry): Record<string, unknown> 
     pdf: record.pdf ? { sha256: record.pdf.sha256, filename: record.pdf.filename } : null,
     textSha256: record.textSha256 ?? null
   }
+}
+
+/**
+ * What a replica keeps of a record once it is lawfully deleted: `describeArchived` without the person (subject,
+ * personal ID, summary, parties), the file name and the files; the document's identity stays, as in the tombstone.
+ */
+export function describeDeleted (described: Record<string, unknown>): Record<string, unknown> {
+  const fields = (described.fields ?? {}) as Record<string, unknown>
+  const kept: Record<string, unknown> = {}
+  for (const name of TOMBSTONE_FIELDS) if (fields[name] !== undefined) kept[name] = fields[name]
+  const { id, archiveId, unit, batchId, codes, validity, retention, pageCount, createdAt, archivedAt } = described
+  return { id, archiveId, unit, batchId, codes, validity, retention, pageCount, createdAt, archivedAt, fields: kept, parties: [], pdf: null, textSha256: null }
 }
 
 /** `<dossier code>.<NN>.pdf` (TT 05/2025) when the record has a dossier code; else its archive id. */

@@ -4,7 +4,7 @@
  * fixity check find any byte changed on disk. Sub-modules: `pdf` (the PDF/A), `signing` (certificates, PAdES),
  * `log` (the chain, the node key, verification), `package` (E-ARK-style archival packages).
  */
-export { Archiver, describeArchived, pdfFilename, type ArchiverOptions } from './archiver.js'
+export { Archiver, describeArchived, describeDeleted, pdfFilename, type ArchiverOptions } from './archiver.js'
 export { ArchiveLifecycle, vietnamToday, type ValidityAction } from './lifecycle.js'
 export { loadSigningIdentity, type SigningIdentity } from './identity.js'
 export { openArchive, closeArchive, agencyNameOf, publicUrlOf, type ArchiveServices } from './setup.js'

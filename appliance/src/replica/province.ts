@@ -5,6 +5,7 @@
  * indexed after it, and a crash between the two is repaired at the next start (`recover`).
  */
 import { peerIdToPublicKey, decodeEnvelope, type LogEntryBody } from '../archive/log/index.js'
+import { describeDeleted } from '../archive/index.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../log/index.js'
 import { searchDocumentOf } from '../records/index.js'
@@ -270,7 +271,9 @@ export class ProvinceReplicas implements ReplicaSink {
     if (body.type === 'record.validity') {
       records.set(id, { ...current, record: { ...current.record, validity: body.data?.validity ?? current.record.validity } })
     } else if (body.type === 'record.deleted') {
-      records.set(id, { ...current, deleted: { seq, at: body.at } })
+      // The person goes from the province's copy too (what `GET /api/v1/sync/records/:id` and lookups read); the
+      // files stay while the signed log that names them does, so a restore can still verify the chain.
+      records.set(id, { ...current, record: describeDeleted(current.record), deleted: { seq, at: body.at } })
       state.records--
       state.pages -= pagesOf(current)
       state.bytes -= current.files.reduce((s, f) => s + f.size, 0)

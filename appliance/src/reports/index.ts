@@ -4,7 +4,7 @@
  * the last 30 days and the day the target would be reached at that rate. Merged units roll into their successors.
  * The same report renders as JSON (the API), XLSX (the yearly report to the Department), CSV and a text table.
  *
- * Computed from the store on each call: one scan of the pages and one of the records (see README for the time on
+ * Computed from the store on each call: one scan of the pages and one of the records (see docs/benchmarks.md for the time on
  * 100,000 pages); the catalogue, targets and inventory are small.
  */
 import type { Inventory } from '../inventory/index.js'
