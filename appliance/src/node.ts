@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApi, type Services } from './api/index.js'
 import { Auth } from './auth/index.js'
 import type { Config } from './config/index.js'
+import { DashboardFigures } from './dashboard/index.js'
 import { Intake } from './intake/index.js'
 import { changeOfRecord, Inventory } from './inventory/index.js'
 import { Reports } from './reports/index.js'
@@ -34,12 +35,6 @@ import { IndexJobRunner } from './pipeline/index-jobs.js'
 import { Store } from './store/index.js'
 import { Units } from './units/index.js'
 
-/** How often a district looks for new log entries inside its window (SOHOA_SYNC_POLL_MS; the sync default otherwise). */
-function syncPollMs (): number | undefined {
-  const v = Number(process.env.SOHOA_SYNC_POLL_MS)
-  return Number.isInteger(v) && v >= 100 ? v : undefined
-}
-
 /** The agent named in extraction events. */
 const EXTRACTOR = 'sohoa-extract'
 
@@ -47,6 +42,8 @@ export const VERSION: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'packa
 
 export interface NodeHandle {
   services: Services
+  /** For the CLI's offline commands that work on the data itself (verify); the API never gets it. */
+  store: Store
   /** The HTTP API (built, not listening, in offline mode). */
   api: FastifyInstance
   /** The admin's first password, when it was generated at this start (print it once). */
@@ -132,7 +129,7 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
     const replica = await createReplica({ role: config.role, store, log: archive.log, search, units, peerId: archive.key.peerId, dataDir: config.dataDir, maxPixels: config.maxPixels, maxFileBytes: config.maxUploadBytes, logger: log })
     cleanup.push(async () => await replica.close())
     if (mode === 'server') await replica.recover()
-    const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, log: log.child({ module: 'sync' }), registry: metrics?.registry, mode, pollMs: syncPollMs() })
+    const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, log: log.child({ module: 'sync' }), registry: metrics?.registry, mode, pollMs: config.syncPollMs })
     cleanup.push(async () => await sync.stop())
     // On the province the report adds every district's archived pages from its replica.
     const reports = new Reports({
@@ -150,9 +147,11 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
       options: outboxOptionsOf(config), logger: log.child({ module: 'outbox' }), registry: metrics?.registry, userAgent: `sohoa/${VERSION}`
     })
     cleanup.push(async () => await outbox!.stop())
+    const dashboard = new DashboardFigures({ store, dataDir: config.dataDir, pipeline, sync, scanners })
+    cleanup.push(async () => { dashboard.close() })
     let reindexProgress = { running: false, records: 0, startedAt: '' }
     const services: Services = {
-      version: VERSION, config, store, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync, inventory, reports, integration, outbox,
+      version: VERSION, config, files: store.files, auth, units, intake, records, lifecycle, search, pipeline, metrics, scanners, archive, sync, inventory, reports, dashboard, integration, outbox,
       reindex: async () => {
         // In place, in bulk: search keeps answering from the old entries meanwhile. Only an index of an older layout
         // (emptied on open) or a failed one starts from nothing.
@@ -182,7 +181,7 @@ export async function openNode (config: Config, log: Logger, mode: 'server' | 'o
 
     const api = await buildApi({ services, log, local: mode === 'offline' })
     cleanup.push(async () => await api.close())
-    const handle: NodeHandle = { services, api, generatedAdminPassword: admin.generatedPassword, stop }
+    const handle: NodeHandle = { services, store, api, generatedAdminPassword: admin.generatedPassword, stop }
     if (mode === 'offline') return handle
 
     await pipeline!.start()

@@ -75,14 +75,14 @@ t.test('append: a linear, signed, hash-chained log; the entry and the caller\'s 
   const recordId = newId('r')
   const files = [{ sha256: 'a'.repeat(64), size: 10, role: 'master' }]
   const first = await a.log.append({ type: 'record.archived', recordId, unit: '622', files, data: { record: { id: recordId, note: 'Hồ sơ <1> & "2"' }, dropped: undefined } }, tx => {
-    tx.putMeta('written-with-entry-1', true)
+    tx.putTarget({ unit: '622', year: 2001, pages: 1, estimated: false, source: 'written-with-entry-1', updatedAt: new Date().toISOString() })
   })
   t.equal(first.seq, 1)
   t.equal(first.body.prev, ZERO_HASH)
   t.equal(first.body.node, a.key.peerId)
   t.equal(first.hash, sha256(first.envelope), 'the entry hash is the SHA-256 of the envelope bytes')
   t.notOk('dropped' in first.body.data, 'undefined is not part of a canonical body')
-  t.equal(await a.store.getMeta('written-with-entry-1'), true, 'the caller\'s writes are in the same batch')
+  t.equal((await a.store.getTarget('622', 2001))?.source, 'written-with-entry-1', 'the caller\'s writes are in the same batch')
 
   // The envelope is exactly the contract's shape.
   const outer = JSON.parse(Buffer.from(first.envelope).toString('utf8'))
@@ -202,9 +202,9 @@ t.test('importEntry stores foreign envelopes byte for byte, in order only, and r
   const target = await openArchive(t)
   t.not(target.key.peerId, source.key.peerId)
   await t.rejects(target.log.importEntry(entries[1].envelope), { code: 'LOG_ENTRY_INVALID', details: { problem: 'seq' } }, 'a gap is refused')
-  for (const e of entries) await target.log.importEntry(e.envelope, tx => { tx.putMeta(`imported-${e.seq}`, true) })
+  for (const e of entries) await target.log.importEntry(e.envelope, tx => { tx.putTarget({ unit: '622', year: 2000 + e.seq, pages: e.seq, estimated: false, source: 'imported', updatedAt: new Date().toISOString() }) })
   t.same(await target.log.head(), await source.log.head(), 'same head, same hash')
-  t.equal(await target.store.getMeta('imported-4'), true)
+  t.equal((await target.store.getTarget('622', 2004))?.pages, 4, 'the importer\'s writes are in the entry\'s batch')
   await t.rejects(target.log.importEntry(entries[3].envelope), { code: 'LOG_ENTRY_INVALID' }, 'a replay is refused')
   const own = await target.log.append({ type: 'unit.catalogue', data: {} })
   t.equal(own.body.prev, (await source.log.head()).hash, 'the restored node continues its chain with its new key')

@@ -34,7 +34,7 @@ t.test('a session ends after its absolute lifetime even while in use', async t =
   const auth = node.services.auth
   const { cookie } = await auth.login('lan', 'mat-khau-lan')
   t.ok(await auth.fromSession(cookie), 'a fresh session works')
-  const store = node.services.store
+  const store = node.store
   const session = (await store.getSession(sha256(cookie)))!
   // Signed in 61 minutes ago, seen a second ago: active, but past its lifetime.
   await store.tx().putSession({ ...session, createdAt: new Date(Date.now() - 61 * 60_000).toISOString(), lastSeen: Date.now() - 1000 }).commit()

@@ -55,3 +55,14 @@ t.test('lists from the environment: saned hosts and watched folders; FTP setting
   t.same(loadConfig({ env: {} }).sanedHosts, ['127.0.0.1:6566'])
   t.throws(() => loadConfig({ env: { SOHOA_SANED_HOSTS: 'bad host!' } }), { code: 'CONFIG_INVALID' })
 })
+
+t.test('replication poll interval and secure cookie: defaults, environment, bad values named', async t => {
+  const c = loadConfig({ env: {} })
+  t.equal(c.syncPollMs, 10_000, 'the sync default')
+  t.equal(c.secureCookie, false)
+  const set = loadConfig({ env: { SOHOA_SYNC_POLL_MS: '500', SOHOA_SECURE_COOKIE: 'true' } })
+  t.equal(set.syncPollMs, 500)
+  t.equal(set.secureCookie, true)
+  t.match(problemsOf(() => loadConfig({ env: { SOHOA_SYNC_POLL_MS: '5' } })), /SOHOA_SYNC_POLL_MS/, 'too often: refused, not ignored')
+  t.match(problemsOf(() => loadConfig({ env: { SOHOA_SYNC_POLL_MS: 'nhanh' } })), /SOHOA_SYNC_POLL_MS/)
+})

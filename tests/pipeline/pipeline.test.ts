@@ -90,6 +90,38 @@ t.test('a step that keeps failing ends failed with its reason, and can be retrie
   t.equal((await store.getPage(page.id))?.failed, undefined)
 })
 
+t.test('an operator\'s retry writes the page under its lock: a move by review meanwhile is kept', async t => {
+  const store = await Store.open(await tempDir(t))
+  t.teardown(() => store.close())
+  const page = await addPage(store)
+  const calls: Record<string, number> = {}
+  let broken = true
+  const p = new Pipeline({ store, steps: steps(calls, name => broken && name === 'prepare'), log, maxAttempts: 1, retryBaseMs: 10 })
+  const failed = new Promise(resolve => p.once('failed', resolve))
+  await p.start()
+  await failed
+  broken = false
+  const moved = newId('r')
+  let retried: Promise<boolean> | undefined
+  let settled = false
+  // Review holds the page's lock, reads it, and (after a while) moves it to another record.
+  await store.lockPage(page.id, async () => {
+    const fresh = (await store.getPage(page.id))!
+    retried = p.retry(page.id)
+    void retried.then(() => { settled = true })
+    await new Promise(resolve => setTimeout(resolve, 100))
+    t.notOk(settled, 'the retry waits for the lock')
+    await store.tx().putPage({ ...fresh, recordId: moved, updatedAt: new Date().toISOString() }).commit()
+  })
+  t.ok(await retried!)
+  await idle(p)
+  await p.stop()
+  const after = (await store.getPage(page.id))!
+  t.equal(after.recordId, moved, 'the move is kept')
+  t.equal(after.failed, undefined, 'the retry cleared the failure on the moved page')
+  t.equal(after.stage, 'indexed')
+})
+
 t.test('after a crash, a job left running resumes at its step and completes once', async t => {
   const dir = await tempDir(t)
   const store = await Store.open(dir)

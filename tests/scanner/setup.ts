@@ -13,8 +13,11 @@ import type { Test } from 'tap'
 import { buildApi, type Services } from '../../appliance/src/api/index.js'
 import { Auth } from '../../appliance/src/auth/index.js'
 import { DEFAULTS } from '../../appliance/src/config/index.js'
+import { DashboardFigures } from '../../appliance/src/dashboard/index.js'
 import { DEFAULT_MAX_PIXELS } from '../../appliance/src/imaging/index.js'
 import { Intake } from '../../appliance/src/intake/index.js'
+import { Inventory } from '../../appliance/src/inventory/index.js'
+import { Reports } from '../../appliance/src/reports/index.js'
 import { createLogger } from '../../appliance/src/log/index.js'
 import type { Pipeline } from '../../appliance/src/pipeline/index.js'
 import { RecordLifecycle, Records } from '../../appliance/src/records/index.js'
@@ -82,9 +85,15 @@ export async function openHarness (t: Test, opts: HarnessOptions = {}): Promise<
   scanners = new ScannerService({ hosts, timeoutMs, startTimeoutMs: timeoutMs, store, intake, pipeline, log, beforeSheet: opts.beforeSheet })
   await scanners.start()
   const config = { ...DEFAULTS, dataDir: join(dir, 'data'), sanedHosts: hosts, sanedTimeoutMs: timeoutMs }
+  const units = new Units(store)
+  const inventory = new Inventory(store, units)
+  const dashboard = new DashboardFigures({ store, dataDir: config.dataDir, pipeline, scanners })
+  t.teardown(() => dashboard.close())
   const services: Services = {
-    version: 'test', config, store, auth: new Auth(store, { sessionIdleMinutes: 30 }), units: new Units(store), intake, records,
-    lifecycle: new RecordLifecycle(store), search, pipeline, scanners, reindex: async () => ({ records: 0 })
+    version: 'test', config, files: store.files, auth: new Auth(store, { sessionIdleMinutes: 30 }), units, intake, records,
+    lifecycle: new RecordLifecycle(store), search, pipeline, scanners, inventory, dashboard,
+    reports: new Reports({ store, units, inventory, unitPriceVnd: config.unitPriceVnd }),
+    reindex: async () => ({ records: 0 })
   }
   app = await buildApi({ services, log, local: true })
   const saneHost = parseSanedHost(hosts[0])

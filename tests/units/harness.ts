@@ -47,7 +47,7 @@ export async function openHarness (t: Test, opts: { unitPriceVnd?: number, dir?:
   const auth = new Auth(store, { sessionIdleMinutes: 30 })
   const reports = new Reports({ store, units, inventory, unitPriceVnd: config.unitPriceVnd })
   // The routes under test use these services only; the rest of a node's services are not built here.
-  const services = { version: 'test', config, store, auth, units } as unknown as Services
+  const services = { version: 'test', config, auth, units, inventory, reports } as unknown as Services
   const app = Fastify({ loggerInstance: log as any, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } } })
   installErrorHandler(app)
   await app.register(cookie)

@@ -1,6 +1,7 @@
 import type { ArchiveServices } from '../archive/index.js'
 import type { Auth, Permission, Principal } from '../auth/index.js'
 import type { Config } from '../config/index.js'
+import type { DashboardFigures } from '../dashboard/index.js'
 import type { Intake } from '../intake/index.js'
 import type { Inventory } from '../inventory/index.js'
 import type { Reports } from '../reports/index.js'
@@ -9,14 +10,17 @@ import type { Pipeline } from '../pipeline/index.js'
 import type { RecordLifecycle, Records } from '../records/index.js'
 import type { ScannerService } from '../scanner/index.js'
 import type { SearchService } from '../search/index.js'
-import type { Store } from '../store/index.js'
+import type { FileStore } from '../store/index.js'
 import type { Units } from '../units/index.js'
 
-/** What the HTTP layer may use: services, never the store's internals. */
+/** The stored files' bytes, read by their SHA-256 (downloads of masters, previews, PDFs, linked files). */
+export type FileReader = Pick<FileStore, 'stream'>
+
+/** What the HTTP layer may use: services, never the store. All are built once, in node.ts. */
 export interface Services {
   version: string
   config: Config
-  store: Store
+  files: FileReader
   auth: Auth
   units: Units
   intake: Intake
@@ -41,9 +45,11 @@ export interface Services {
   /** The outbox to the one-stop systems / national portal: targets, dead letters (issue 7). */
   outbox?: import('../integration/outbox/index.js').Outbox
   /** Paper holdings (boxes, files) and their status as records arrive. */
-  inventory?: Inventory
+  inventory: Inventory
   /** Progress reports (on the province, across the districts' replicas too). */
-  reports?: Reports
+  reports: Reports
+  /** The figures of the web admin's Tổng quan page. */
+  dashboard: DashboardFigures
 }
 
 declare module 'fastify' {

@@ -10,6 +10,7 @@ import { loadSigningIdentity, type SigningIdentity } from './identity.js'
 import { ArchiveLifecycle } from './lifecycle.js'
 import { ArchiveLog, loadOrCreateNodeKey, type NodeKey } from './log/index.js'
 import { closeSeparatorDetector } from '../separator/index.js'
+import { packageInputOf, type PackageInput } from './package/index.js'
 
 export interface ArchiveServices {
   key: NodeKey
@@ -17,6 +18,8 @@ export interface ArchiveServices {
   lifecycle: ArchiveLifecycle
   archiver?: Archiver
   identity?: SigningIdentity
+  /** An archived record as the input of its archival package (`unitName` goes into its description). */
+  packageInput: (recordId: string, unitName: string | null) => Promise<PackageInput>
 }
 
 /** The copying agency's name as the decree wants it on "SAO Y": the people's committee of the unit. */
@@ -38,7 +41,12 @@ export async function openArchive (opts: {
   const { config, store, units, lifecycle, log, serving } = opts
   const key = await loadOrCreateNodeKey(config.dataDir)
   const archiveLog = await ArchiveLog.open(store, key)
-  const services: ArchiveServices = { key, log: archiveLog, lifecycle: new ArchiveLifecycle(store, lifecycle, archiveLog, opts.search) }
+  const services: ArchiveServices = {
+    key,
+    log: archiveLog,
+    lifecycle: new ArchiveLifecycle(store, lifecycle, archiveLog, opts.search),
+    packageInput: async (recordId, unitName) => await packageInputOf({ store, log: archiveLog, recordId, unitName, software: { name: 'sohoa', version: opts.version } })
+  }
   if (!serving) return services
   const unit = await units.get(config.unit)
   const identity = await loadSigningIdentity(config, config.agencyName ?? agencyNameOf(unit.name))

@@ -45,7 +45,7 @@ export class Auth {
     if (input.password.length < 8) throw new AppError('VALIDATION', { password: 'at least 8 characters' })
     if (input.roles.length === 0 || input.roles.some(r => !ROLES.includes(r))) throw new AppError('VALIDATION', { roles: `one or more of ${ROLES.join(', ')}` })
     const passwordHash = await hashPassword(input.password)
-    return await this.store.lock(`user:${username}`, async () => {
+    return await this.store.lockUser(username, async () => {
       if (await this.store.getUser(username)) throw new AppError('USER_EXISTS', { username })
       const user: User = { username, displayName: input.displayName?.trim() || username, roles: [...new Set(input.roles)], passwordHash, disabled: false, createdAt: new Date().toISOString() }
       await this.store.tx().putUser(user).commit()

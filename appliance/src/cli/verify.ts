@@ -47,7 +47,7 @@ export async function runVerify (cfg: Config, opts: VerifyCommandOptions): Promi
   }
   if (node.generatedAdminPassword) printAdminPassword(node.generatedAdminPassword)
   try {
-    const store = node.services.store
+    const store = node.store
     const log = await ArchiveLog.open(store, await loadOrCreateNodeKey(cfg.dataDir))
     const onProgress = opts.progress ? progressPrinter(io, opts.tty === true) : undefined
     let result: VerifyResult

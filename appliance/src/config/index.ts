@@ -59,6 +59,8 @@ export interface Config {
   syncSchedule: 'always' | { start: string, end: string }
   /** Bytes per second replication may send; 0 = no cap. */
   syncBandwidth: number
+  /** District: how often replication looks for new log entries inside its window (SOHOA_SYNC_POLL_MS). */
+  syncPollMs: number
   /** Optional private network: a swarm key file shared by the province and its districts. */
   pskFile?: string
   // ---- outbox (issue 7): archived results told to the one-stop systems / national portal ----
@@ -148,6 +150,7 @@ export const DEFAULTS: Config = {
   province: [],
   syncSchedule: { start: '0 22 * * *', end: '0 5 * * *' },
   syncBandwidth: 0,
+  syncPollMs: 10_000,
   outboxTargets: [],
   outboxTimeoutMs: 15_000,
   outboxBackoffMs: 2_000,
@@ -188,6 +191,7 @@ export const ENV_NAMES: Record<string, keyof Config> = {
   SOHOA_PROVINCE: 'province',
   SOHOA_SYNC_SCHEDULE: 'syncSchedule',
   SOHOA_SYNC_BANDWIDTH: 'syncBandwidth',
+  SOHOA_SYNC_POLL_MS: 'syncPollMs',
   SOHOA_PSK_FILE: 'pskFile',
   SOHOA_OUTBOX_TARGETS: 'outboxTargets',
   SOHOA_OUTBOX_TIMEOUT_MS: 'outboxTimeoutMs',
@@ -250,7 +254,7 @@ function parseSyncSchedule (value: string): unknown {
 const schema = {
   type: 'object',
   additionalProperties: false,
-  required: ['dataDir', 'host', 'port', 'ocrWorkers', 'maxUploadBytes', 'maxPixels', 'maxFilePixels', 'maxConcurrentUploads', 'secureCookie', 'sessionMaxHours', 'logLevel', 'sessionIdleMinutes', 'jobMaxAttempts', 'sanedHosts', 'sanedTimeoutMs', 'ftp', 'watchFolders', 'unit', 'signing', 'fixitySchedule', 'validitySchedule', 'unitPriceVnd', 'role', 'p2pListen', 'province', 'syncSchedule', 'syncBandwidth'],
+  required: ['dataDir', 'host', 'port', 'ocrWorkers', 'maxUploadBytes', 'maxPixels', 'maxFilePixels', 'maxConcurrentUploads', 'secureCookie', 'sessionMaxHours', 'logLevel', 'sessionIdleMinutes', 'jobMaxAttempts', 'sanedHosts', 'sanedTimeoutMs', 'ftp', 'watchFolders', 'unit', 'signing', 'fixitySchedule', 'validitySchedule', 'unitPriceVnd', 'role', 'p2pListen', 'province', 'syncSchedule', 'syncBandwidth', 'syncPollMs'],
   properties: {
     dataDir: { type: 'string', minLength: 1 },
     host: { type: 'string', minLength: 1 },
@@ -331,6 +335,7 @@ const schema = {
       ]
     },
     syncBandwidth: { type: 'integer', minimum: 0, maximum: 10_000_000_000 },
+    syncPollMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
     pskFile: { type: 'string', minLength: 1 },
     outboxTargets: {
       type: 'array',

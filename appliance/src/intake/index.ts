@@ -92,7 +92,7 @@ export class Intake {
 
   /** Moves a batch to a new intake status (a scanner's batch: scanning, paused with a reason, finished, cancelled). */
   async setBatchStatus (batchId: string, status: Batch['status'], reason?: string): Promise<Batch> {
-    return await this.store.lock(`batch:${batchId}`, async () => {
+    return await this.store.lockBatch(batchId, async () => {
       const batch = await this.store.getBatch(batchId)
       if (!batch) throw new AppError('BATCH_NOT_FOUND', { batchId })
       const { reason: _old, ...rest } = batch
@@ -109,7 +109,7 @@ export class Intake {
     const key = req.idempotencyKey
     // The key is checked against the request it first answered: same unit and same bytes, or 409. One request per
     // key at a time, so two different uploads racing on one key cannot both commit.
-    return await this.store.lock(`receipt:${principal}:${key}`, async () => {
+    return await this.store.lockReceipt(principal, key, async () => {
       const sha256 = FileStore.hash(req.bytes)
       const receipt = await this.store.getReceipt(principal, key)
       if (receipt) {
@@ -140,7 +140,7 @@ export class Intake {
       const timings: Record<string, number> = { check: performance.now() - t0 }
 
       // One upload at a time per (unit, file): two identical concurrent posts make one record.
-      return await this.store.lock(`intake:${req.unit}:${sha256}`, async () => {
+      return await this.store.lockIntake(req.unit, sha256, async () => {
         const existing = await this.store.findImport(req.unit, sha256)
         if (existing) return { ...(await this.receiptOf(existing)), created: false }
 
@@ -232,7 +232,7 @@ export class Intake {
       timings.commit = performance.now() - t2
       return { ...receipt, created: true, timings }
     }
-    const result = req.batchId ? await this.store.lock(`batch:${req.batchId}`, commit) : await commit()
+    const result = req.batchId ? await this.store.lockBatch(req.batchId, commit) : await commit()
     this.opts.log.info({ batchId: result.batchId, recordId: result.recordId, pages: result.pages.length, source: req.source }, 'page(s) accepted')
     this.opts.onAccepted?.(result)
     return result

@@ -77,7 +77,7 @@ export class Inventory {
   async addBox (input: NewBox): Promise<InventoryBox> {
     checkBox(input)
     await this.units.get(input.unit)
-    return await this.store.lock(`inventory-unit:${input.unit}`, async () => {
+    return await this.store.lockInventoryUnit(input.unit, async () => {
       if (await this.store.inventory.boxIdByNumber(input.unit, input.number)) throw new AppError('INVENTORY_EXISTS', { unit: input.unit, box: input.number })
       const now = new Date().toISOString()
       const box: InventoryBox = { id: newId('ib'), unit: input.unit, number: input.number, label: input.label?.trim().normalize('NFC') || null, location: input.location?.trim().normalize('NFC') || null, createdAt: now, updatedAt: now }
@@ -97,7 +97,7 @@ export class Inventory {
     const clean = { ...input, title: input.title?.trim().normalize('NFC'), resultTypeName: input.resultTypeName?.trim().normalize('NFC') || null }
     checkFile(clean)
     await this.units.get(input.unit)
-    return await this.store.lock(`inventory-unit:${input.unit}`, async () => {
+    return await this.store.lockInventoryUnit(input.unit, async () => {
       const inv = this.store.inventory
       if (await inv.fileIdByNumber(input.unit, input.box, input.number)) throw new AppError('INVENTORY_EXISTS', { unit: input.unit, box: input.box, file: input.number })
       if (input.dossierCode && await inv.fileIdByDossier(input.unit, input.dossierCode)) throw new AppError('INVENTORY_EXISTS', { unit: input.unit, dossierCode: input.dossierCode })
@@ -138,7 +138,7 @@ export class Inventory {
   /** Corrects a counted file (a recount, a code found later). Its status stays what its records make it. */
   async updateFile (id: string, patch: InventoryFilePatch): Promise<InventoryFile> {
     const current = await this.file(id)
-    return await this.store.lock(`inventory-unit:${current.unit}`, async () => await this.store.lock(`inventory-file:${id}`, async () => {
+    return await this.store.lockInventoryUnit(current.unit, async () => await this.store.lockInventoryFiles([id], async () => {
       const inv = this.store.inventory
       const previous = await this.file(id)
       const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as InventoryFilePatch
@@ -237,7 +237,7 @@ export class Inventory {
    * again with the same facts changes nothing, so it is safe to repeat after a crash (`reconcile` does).
    */
   async onRecordChanged (change: RecordChange): Promise<{ fileId: string | null }> {
-    return await this.store.lock(`inventory-record:${change.recordId}`, async () => {
+    return await this.store.lockInventoryRecord(change.recordId, async () => {
       const inv = this.store.inventory
       const target = change.status === 'removed' ? undefined : await this.findFile(change)
       const previous = await inv.fileIdOfRecord(change.recordId)
@@ -294,7 +294,6 @@ export class Inventory {
 
   /** Locks files in sorted order, so two records moving between the same two files cannot deadlock. */
   private async lockFiles<T> (ids: readonly string[], fn: () => Promise<T>): Promise<T> {
-    if (ids.length === 0) return await fn()
-    return await this.store.lock(`inventory-file:${ids[0]}`, async () => await this.lockFiles(ids.slice(1), fn))
+    return await this.store.lockInventoryFiles(ids, fn)
   }
 }

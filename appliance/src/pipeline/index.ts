@@ -98,12 +98,17 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
 
   /** Puts a failed page's job back in the queue (an operator's retry). */
   async retry (pageId: string): Promise<boolean> {
-    const job = await this.store.getJob(pageId)
-    const page = await this.store.getPage(pageId)
-    if (!job || !page || job.state !== 'failed') return false
-    const now = new Date().toISOString()
-    const { failed: _, ...rest } = page
-    await this.store.tx().putJob({ ...job, state: 'queued', attempts: 0, notBefore: 0, updatedAt: now }).putPage({ ...rest, updatedAt: now }).commit()
+    // Under the page's lock, like every page write: review may be moving the page to another record meanwhile.
+    const job = await this.store.lockPage(pageId, async () => {
+      const job = await this.store.getJob(pageId)
+      const page = await this.store.getPage(pageId)
+      if (!job || !page || job.state !== 'failed') return undefined
+      const now = new Date().toISOString()
+      const { failed: _, ...rest } = page
+      await this.store.tx().putJob({ ...job, state: 'queued', attempts: 0, notBefore: 0, updatedAt: now }).putPage({ ...rest, updatedAt: now }).commit()
+      return job
+    })
+    if (job === undefined) return false
     this.counts.failed--
     this.schedule({ ...job, state: 'queued' })
     return true
@@ -154,7 +159,7 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
       const now = new Date().toISOString()
       const nextIndex = STAGES.indexOf(step.to)
       // Re-read under the page's lock: while the step ran, review may have moved the page to another record.
-      const next = await this.store.lock(`page:${page.id}`, async () => {
+      const next = await this.store.lockPage(page.id, async () => {
         const fresh = await this.store.getPage(page.id) ?? page
         const next: Page = { ...fresh, ...(changes ?? {}), stage: step.to, updatedAt: now }
         tx.putPage(next)
@@ -181,7 +186,7 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
     const now = new Date().toISOString()
     if (attempts >= this.opts.maxAttempts) {
       log.error({ err, attempts }, 'step failed for good')
-      await this.store.lock(`page:${page.id}`, async () => {
+      await this.store.lockPage(page.id, async () => {
         const fresh = await this.store.getPage(page.id) ?? page
         await this.store.tx()
           .putJob({ ...job, state: 'failed', attempts, lastError: reason, updatedAt: now })

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../errors/index.js'
 import { FIELD_NAMES } from '../extract/types.js'
-import { STAGES, type Batch, type Page, type RecordCodes, type RecordEntry, type RecordStatus, type Retention, type Stage, type Store, type StoredField, type StoredParties } from '../store/index.js'
+import { STAGES, type Batch, type Page, type RecordCodes, type RecordEntry, type RecordEvent, type RecordStatus, type Retention, type Stage, type Store, type StoredField, type StoredParties } from '../store/index.js'
 import { emptyCodes } from './lifecycle.js'
 
 export { RecordLifecycle, type FieldPatch, type LifecycleHooks } from './lifecycle.js'
@@ -123,6 +123,17 @@ export class Records {
     const record = await this.store.getRecord(id)
     if (!record || record.deleted) throw new AppError('RECORD_NOT_FOUND', { recordId: id })
     return record
+  }
+
+  /** As stored, tombstone included (the public verification page tells a deleted record from an unknown id). */
+  async stored (id: string): Promise<RecordEntry | undefined> {
+    return await this.store.getRecord(id)
+  }
+
+  /** A record's history, oldest first. */
+  async events (id: string): Promise<RecordEvent[]> {
+    await this.entry(id)
+    return await this.store.listEvents(id)
   }
 
   async get (id: string): Promise<RecordView> {

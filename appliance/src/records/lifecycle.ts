@@ -47,7 +47,7 @@ export class RecordLifecycle {
    * other writes to `tx`. `commit` lets a caller fold those writes into its own atomic batch (the archive log).
    */
   private async mutate (recordId: string, fn: (record: RecordEntry, tx: Tx) => Promise<RecordEntry | null>, commit?: Committer): Promise<RecordEntry> {
-    return await this.store.lock(`record:${recordId}`, async () => {
+    return await this.store.lockRecord(recordId, async () => {
       const record = await this.store.getRecord(recordId)
       if (!record || record.deleted) throw new AppError('RECORD_NOT_FOUND', { recordId })
       if (record.supersededBy) throw new AppError('RECORD_STATE', { recordId, status: 'merged', supersededBy: record.supersededBy })
@@ -176,7 +176,7 @@ export class RecordLifecycle {
    * in the same batch takes the rest. Both need their fields read again.
    */
   async split (recordId: string, atPage: number, by: string): Promise<[RecordEntry, RecordEntry]> {
-    const result = await this.store.lock(`record:${recordId}`, async () => {
+    const result = await this.store.lockRecord(recordId, async () => {
       const record = await this.store.getRecord(recordId)
       if (!record || record.deleted) throw new AppError('RECORD_NOT_FOUND', { recordId })
       if (record.status !== 'draft' || record.supersededBy) throw new AppError('RECORD_STATE', { recordId, status: record.status })
@@ -198,7 +198,7 @@ export class RecordLifecycle {
         .putEvent(RecordLifecycle.event(record.id, 'split', by, now, `pages ${atPage}-${record.pageIds.length} to a new record`))
         .putEvent(RecordLifecycle.event(newRecord.id, 'split', by, now, 'made by splitting another record'))
       // Pages are re-read under their locks: the pipeline may be committing one of them right now.
-      await this.store.lockMany(move.map(id => `page:${id}`), async () => {
+      await this.store.lockPages(move, async () => {
         const pages = await this.store.getPages(move)
         pages.forEach((p, i) => tx.putPage({ ...p, recordId: newRecord.id, index: i, updatedAt: now }))
         await tx.commit()
@@ -213,7 +213,7 @@ export class RecordLifecycle {
   async merge (recordId: string, others: string[], by: string): Promise<RecordEntry> {
     if (others.length === 0 || others.includes(recordId) || new Set(others).size !== others.length) throw new AppError('VALIDATION', { field: 'records' })
     const ids = [recordId, ...others]
-    const merged = await lockAll(this.store, ids.map(id => `record:${id}`), async () => {
+    const merged = await this.store.lockRecords(ids, async () => {
       const records = await Promise.all(ids.map(async id => await this.store.getRecord(id)))
       records.forEach((r, i) => { if (!r || r.deleted) throw new AppError('RECORD_NOT_FOUND', { recordId: ids[i] }) })
       const [target, ...rest] = records as RecordEntry[]
@@ -225,7 +225,7 @@ export class RecordLifecycle {
       const now = new Date().toISOString()
       const pageIds = [...target.pageIds, ...rest.flatMap(r => r.pageIds)]
       const tx = this.store.tx()
-      return await this.store.lockMany(pageIds.map(id => `page:${id}`), async () => {
+      return await this.store.lockPages(pageIds, async () => {
       const pages = await this.store.getPages(pageIds)
       pages.forEach((p, i) => tx.putPage({ ...p, recordId: target.id, index: i, updatedAt: now }))
       const version = RecordLifecycle.versionEntry(target, by, 'merge', { pages: { from: target.pageIds.length, to: pageIds.length }, merged: { from: null, to: others } }, now)
@@ -301,13 +301,6 @@ function insertAfter (batch: Batch, afterId: string, newId: string, now: string)
   const at = ids.indexOf(afterId)
   ids.splice(at < 0 ? ids.length : at + 1, 0, newId)
   return { ...batch, recordIds: ids, updatedAt: now }
-}
-
-async function lockAll<T> (store: Store, keys: string[], fn: () => Promise<T>): Promise<T> {
-  // Always in the same order, so two merges over the same records cannot deadlock.
-  const sorted = [...new Set(keys)].sort()
-  const run = async (i: number): Promise<T> => i === sorted.length ? await fn() : await store.lock(sorted[i], async () => await run(i + 1))
-  return await run(0)
 }
 
 /** A reviewer's list of parties: roles and names trimmed and NFC, ID digits only, dates ISO; empty names refused. */

@@ -7,21 +7,10 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SHIPPED_DATA } from '../paths.js'
 import { foldVietnamese } from '../search/index.js'
-import { RETENTIONS, type RecordEntry, type Retention } from '../store/index.js'
+import { RETENTIONS, type RecordEntry, type Retention, type ResultType, type ResultTypeTable } from '../store/index.js'
 
-export interface ResultType {
-  code: string | null
-  documentType: string | null
-  retention: Retention
-  /** Months a result stays valid after its issue date when the document itself does not say; null: no limit. */
-  validityMonths: number | null
-}
-
-export interface ResultTypeTable {
-  version: number
-  default: Retention
-  resultTypes: ResultType[]
-}
+/** A district keeps the province's table in the store, so the shapes live there. */
+export type { ResultType, ResultTypeTable }
 
 export function loadResultTypes (file = join(SHIPPED_DATA, 'result-types.json')): ResultTypeTable {
   const table = JSON.parse(readFileSync(file, 'utf8')) as ResultTypeTable

@@ -46,7 +46,7 @@ export async function batchPreparing (store: Store, batchId: string): Promise<bo
  * left as they are, and cut the stack: pages never move across them.
  */
 export async function segmentBatch (store: Store, batchId: string): Promise<SegmentResult | null> {
-  return await store.lock(`segment:${batchId}`, async () => {
+  return await store.lockSegment(batchId, async () => {
     const batch = await store.getBatch(batchId)
     if (!batch) return null
     const records = (await Promise.all(batch.recordIds.map(async id => await store.getRecord(id)))).filter((r): r is RecordEntry => !!r && !r.deleted && !r.supersededBy)
@@ -54,7 +54,7 @@ export async function segmentBatch (store: Store, batchId: string): Promise<Segm
     // Every page that may move is locked until the commit: the pipeline re-reads a page under its lock before it
     // writes its stage, so neither side loses the other's change.
     const movable = records.filter(candidate).flatMap(r => r.pageIds)
-    return await store.lockMany(movable.map(id => `page:${id}`), async () => await cutBatch(store, batch, records, candidate))
+    return await store.lockPages(movable, async () => await cutBatch(store, batch, records, candidate))
   })
 }
 

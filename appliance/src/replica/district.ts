@@ -1,14 +1,12 @@
 /**
  * The district's side of replication (`ReplicaSource`): its signed log and stored files as they are, what is left
- * to send, the tables the province sends down, and what it remembers of replication between runs (`meta: sync`).
+ * to send, the tables the province sends down, and what it remembers of replication between runs (the store's `districtSync` meta).
  */
 import { decodeEnvelope, type ArchiveLog } from '../archive/log/index.js'
 import type { Store } from '../store/index.js'
 import type { Units } from '../units/index.js'
 import type { DistrictSyncState, LogPosition, ReplicaSource, RestoreTarget, SharedTable, StoredEntry } from '../../../sync/src/index.js'
 import { readStoredRange, storedFileSize } from './stored-files.js'
-
-const STATE_KEY = 'sync'
 
 /** A table the province sends down besides the unit catalogue (the result-type table): how this node takes it. */
 export interface SharedTableHandler {
@@ -86,10 +84,10 @@ export class DistrictReplica implements ReplicaSource {
   }
 
   async loadState (): Promise<DistrictSyncState | undefined> {
-    return await this.opts.store.getMeta<DistrictSyncState>(STATE_KEY)
+    return await this.opts.store.getMeta('districtSync')
   }
 
   async saveState (state: DistrictSyncState): Promise<void> {
-    await this.opts.store.tx().putMeta(STATE_KEY, state).commit()
+    await this.opts.store.tx().putMeta('districtSync', state).commit()
   }
 }

@@ -80,7 +80,7 @@ export class ProvinceReplicas implements ReplicaSink {
       throw new AppError('VALIDATION', { peerId: 'not an Ed25519 libp2p peer ID' }, err)
     }
     await units.get(unit)
-    return await store.lock('replica-peers', async () => {
+    return await store.lockReplicaPeers(async () => {
       const existing = await store.replicas.getPeer(peerId)
       let replica = peerId
       let old: ReplicaPeer | undefined
@@ -95,7 +95,7 @@ export class ProvinceReplicas implements ReplicaSink {
         throw new AppError('SYNC_PEER_EXISTS', { peerId, unit: existing.unit })
       }
       const peer: ReplicaPeer = { peerId, unit, replica, addedAt: new Date().toISOString() }
-      return await store.lock(`replica:${replica}`, async () => {
+      return await store.lockReplica(replica, async () => {
         const current = await store.replicas.getState(replica)
         const peers = [peer]
         if (old && !old.revoked) peers.push({ ...old, revoked: { at: peer.addedAt, after: current?.acked.seq ?? 0, reason: `replaced by ${peerId}` } })
@@ -112,11 +112,11 @@ export class ProvinceReplicas implements ReplicaSink {
    */
   async revokePeer (peerId: string, reason: string): Promise<ReplicaPeer> {
     const { store } = this.opts
-    return await store.lock('replica-peers', async () => {
+    return await store.lockReplicaPeers(async () => {
       const peer = await store.replicas.getPeer(peerId)
       if (!peer) throw new AppError('SYNC_PEER_UNKNOWN', { peerId })
       if (peer.revoked) return peer
-      return await store.lock(`replica:${peer.replica}`, async () => {
+      return await store.lockReplica(peer.replica, async () => {
         const state = await store.replicas.getState(peer.replica)
         const revoked: ReplicaPeer = { ...peer, revoked: { at: new Date().toISOString(), after: state?.acked.seq ?? 0, reason } }
         await store.replicas.putPeers([revoked])
@@ -138,7 +138,7 @@ export class ProvinceReplicas implements ReplicaSink {
     const { store } = this.opts
     let repaired = 0
     for (const peer of await this.peers()) {
-      await store.lock(`replica:${peer.replica}`, async () => {
+      await store.lockReplica(peer.replica, async () => {
         if (await store.replicas.getState(peer.replica)) return
         await store.replicas.putPeers([], [newState(peer.replica, peer.unit)])
         repaired++
@@ -160,7 +160,7 @@ export class ProvinceReplicas implements ReplicaSink {
   }
 
   private async updateState (replica: string, fn: (s: ReplicaState) => void): Promise<ReplicaState> {
-    return await this.opts.store.lock(`replica:${replica}`, async () => {
+    return await this.opts.store.lockReplica(replica, async () => {
       const state = await this.state(replica)
       fn(state)
       await this.opts.store.replicas.putState(state)
@@ -223,7 +223,7 @@ export class ProvinceReplicas implements ReplicaSink {
 
   async commit (replica: string, entries: StoredEntry[]): Promise<LogPosition> {
     const { store } = this.opts
-    const { state, changed } = await store.lock(`replica:${replica}`, async () => {
+    const { state, changed } = await store.lockReplica(replica, async () => {
       const state = await this.state(replica)
       if (entries.length === 0) return { state, changed: [] as ReplicaRecord[] }
       if (entries[0].seq !== state.acked.seq + 1) throw new AppError('SYNC_OUT_OF_ORDER', { replica, expected: state.acked.seq + 1, got: entries[0].seq })

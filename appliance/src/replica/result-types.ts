@@ -10,7 +10,6 @@ import type { SharedTable } from '../../../sync/src/index.js'
 import type { SharedTableHandler } from './district.js'
 
 const NAME = 'result-types'
-const META_KEY = 'sharedResultTypes'
 
 /** Province: what it sends down. */
 export function resultTypesToSend (table: ResultTypeTable): () => Promise<SharedTable[]> {
@@ -25,7 +24,7 @@ export function resultTypesToTake (store: Store, live: ResultTypeTable): SharedT
     apply: async (document) => {
       const table = checkTable(document)
       if (table.version <= live.version) return
-      await store.tx().putMeta(META_KEY, table).commit()
+      await store.tx().putMeta('sharedResultTypes', table).commit()
       Object.assign(live, table)
     }
   }
@@ -33,7 +32,7 @@ export function resultTypesToTake (store: Store, live: ResultTypeTable): SharedT
 
 /** At start: a table taken from the province earlier wins over the shipped one when it is newer. */
 export async function loadTakenResultTypes (store: Store, live: ResultTypeTable): Promise<void> {
-  const taken = await store.getMeta<ResultTypeTable>(META_KEY)
+  const taken = await store.getMeta('sharedResultTypes')
   if (taken && taken.version > live.version) Object.assign(live, taken)
 }
 

@@ -10,23 +10,11 @@
  * the appliance is for.
  */
 import { AppError } from '../errors/index.js'
+import type { ScanProfile, ScanSettings } from '../store/index.js'
 import type { OptionDescriptor, OptionValue, SaneDevice } from './sane/index.js'
 
-export interface ScanProfile {
-  source?: string
-  /** Only for devices with a `duplex` switch or an `adf-mode` option; others name duplex in their source. */
-  duplex?: boolean
-  /** Dots per inch. */
-  resolution?: number
-  mode?: string
-  /** Bits per channel (8 in colour = 24-bit). */
-  depth?: number
-}
-
-/** What one batch scans with: a profile, the request's overrides, and further SANE options by name. */
-export interface ScanSettings extends ScanProfile {
-  options?: Record<string, OptionValue>
-}
+/** Kept by the store per scanner (a profile) and per scanner batch (its settings); the shapes live there. */
+export type { ScanProfile, ScanSettings }
 
 export const PROFILE_FIELDS = ['source', 'duplex', 'resolution', 'mode', 'depth'] as const
 

@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import { AppError } from '../errors/index.js'
 import type { Intake } from '../intake/index.js'
 import type { Pipeline } from '../pipeline/index.js'
-import type { Batch, Store } from '../store/index.js'
+import type { Batch, ScanBatchMeta, Store } from '../store/index.js'
 import { parseSanedHost, resolveScannerId, scannerId, type SanedAddress, type ScannerAddress } from './addresses.js'
 import { BatchRun, type BeforeSheetHook, type RunOutcome } from './batch-runner.js'
 import { errorView, optionViews, probeHost, type ErrorView, type ProbedDevice, type ScannerOptionView } from './discovery.js'
@@ -75,11 +75,6 @@ export interface StartScanRequest extends ScanProfile {
   options?: Record<string, OptionValue>
 }
 
-interface BatchMeta {
-  scannerId: string
-  settings: ScanSettings
-}
-
 interface Slot {
   batchId: string | null
   run?: BatchRun
@@ -97,9 +92,6 @@ interface Known {
   info: DeviceInfo
   options?: OptionState[]
 }
-
-const PROFILE_KEY = 'scannerProfile:'
-const BATCH_KEY = 'scannerBatch:'
 
 export class ScannerService {
   readonly events = new BatchEvents()
@@ -179,7 +171,7 @@ export class ScannerService {
       throw new AppError(scanner.state === 'busy' ? 'SANE_DEVICE_BUSY' : 'SANE_UNREACHABLE', { scannerId: id, reason: 'options-unknown', ...(scanner.error !== undefined ? { after: scanner.error.code } : {}) })
     }
     const profile = checkProfile(options, input)
-    await this.opts.store.tx().putMeta(PROFILE_KEY + id, profile).commit()
+    await this.opts.store.tx().putScanProfile(id, profile).commit()
     return { ...scanner, profile, standardProblems: standardProblems(profile) }
   }
 
@@ -194,12 +186,12 @@ export class ScannerService {
       let settings: ScanSettings
       let batch: Batch
       try {
-        const profile = (await this.opts.store.getMeta<ScanProfile>(PROFILE_KEY + id)) ?? defaultProfile(opened.device.descriptors())
+        const profile = (await this.opts.store.getScanProfile(id)) ?? defaultProfile(opened.device.descriptors())
         settings = { ...profile, ...definedOnly(overrides), ...(options !== undefined ? { options } : {}) }
         feeder = await prepare(opened, settings)
         batch = await this.opts.intake.newBatch(unit, 'scanner', 'scanning')
-        const meta: BatchMeta = { scannerId: id, settings }
-        await this.opts.store.tx().putMeta(BATCH_KEY + batch.id, meta).commit()
+        const meta: ScanBatchMeta = { scannerId: id, settings }
+        await this.opts.store.tx().putScanBatch(batch.id, meta).commit()
       } catch (err) {
         await opened.client.close()
         throw err
@@ -213,7 +205,7 @@ export class ScannerService {
 
   /** Continues a paused batch on its scanner with the settings it started with. */
   async resume (batchId: string): Promise<{ batchId: string }> {
-    return await this.opts.store.lock(`scan:${batchId}`, async () => {
+    return await this.opts.store.lockScan(batchId, async () => {
       const { batch, meta } = await this.scanBatch(batchId)
       if (batch.status !== 'paused') throw new AppError('BATCH_STATE', { batchId, status: batch.status, wanted: 'paused' })
       const address = resolveScannerId(meta.scannerId, this.hosts)
@@ -237,7 +229,7 @@ export class ScannerService {
 
   /** Stops a batch for good (pages kept): a running scan stops after the sheet in progress. */
   async cancel (batchId: string): Promise<Batch> {
-    return await this.opts.store.lock(`scan:${batchId}`, async () => {
+    return await this.opts.store.lockScan(batchId, async () => {
       await this.scanBatch(batchId)
       const slot = [...this.slots.values()].find(s => s.batchId === batchId)
       if (slot?.run !== undefined) {
@@ -330,10 +322,10 @@ export class ScannerService {
     this.events.emit(batchId, { type: outcome.status, pages: outcome.pages })
   }
 
-  private async scanBatch (batchId: string): Promise<{ batch: Batch, meta: BatchMeta }> {
+  private async scanBatch (batchId: string): Promise<{ batch: Batch, meta: ScanBatchMeta }> {
     const batch = await this.opts.store.getBatch(batchId)
     if (batch === undefined) throw new AppError('BATCH_NOT_FOUND', { batchId })
-    const meta = await this.opts.store.getMeta<BatchMeta>(BATCH_KEY + batchId)
+    const meta = await this.opts.store.getScanBatch(batchId)
     if (batch.source !== 'scanner' || meta === undefined) throw new AppError('BATCH_STATE', { batchId, reason: 'not-a-scan-batch' })
     return { batch, meta }
   }
@@ -354,7 +346,7 @@ export class ScannerService {
   }
 
   private async view (id: string, known: Known, seen: { error?: AppError }): Promise<ScannerView> {
-    const stored = await this.opts.store.getMeta<ScanProfile>(PROFILE_KEY + id)
+    const stored = await this.opts.store.getScanProfile(id)
     const profile = stored ?? (known.options !== undefined ? defaultProfile(known.options) : null)
     const batchId = this.runningBatch(id)
     const error = seen.error

@@ -8,15 +8,16 @@ import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
 import { idFloor } from './ids.js'
-import { eventKey, FILES_SWEEP_PENDING, importKey, indexJobKey, receiptKey, targetKey, versionKey, LAYOUT_VERSION, SEARCH_SEGMENTS, SUBLEVELS, type SublevelName } from './keys.js'
+import { eventKey, importKey, indexJobKey, LOCKS, META, receiptKey, scanBatchKey, scanProfileKey, targetKey, versionKey, SEARCH_SEGMENTS, SUBLEVELS, type MetaName, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
 import { AuditStore, type AuditSublevel } from './audit-store.js'
 import { OutboxStore, type OutboxSublevel } from './outbox-store.js'
 import { LogStore, logEntryWrites, logSignerWrite, type LogSublevel } from './log-store.js'
 import { KeyedMutex } from './mutex.js'
+import { checkMigrations, MIGRATIONS, type Migration } from './migrations.js'
 import { SearchIndexStore, type IndexSublevel } from './search-index.js'
-import type { Batch, StoredReceipt, Job, LogSigner, Page, PageText, RecordEntry, RecordEvent, RecordVersion, Session, Target, Token, Unit, User } from './types.js'
+import type { Batch, StoredReceipt, Job, LogSigner, MetaValues, Page, PageText, RecordEntry, RecordEvent, RecordVersion, ScanBatchMeta, ScanProfile, Session, Target, Token, Unit, User } from './types.js'
 
 export * from './types.js'
 export { FileStore } from './files.js'
@@ -29,6 +30,7 @@ export { AuditStore, newAuditId, subjectKeyOf, type AuditQuery } from './audit-s
 export { OutboxStore } from './outbox-store.js'
 export { LogStore, type LogRow } from './log-store.js'
 export type * from './search-index.js'
+export { MIGRATIONS, LAYOUT_VERSION, type Migration, type MigrationWrite } from './migrations.js'
 
 export type Sub = ReturnType<Level<string, any>['sublevel']>
 type Op = { type: 'put', sublevel: Sub, key: string, value: unknown } | { type: 'del', sublevel: Sub, key: string }
@@ -65,10 +67,14 @@ export class Tx {
   putToken (t: Token): this { return this.put('tokens', t.hash, t) }
   putSession (s: Session): this { return this.put('sessions', s.hash, s) }
   delSession (hash: string): this { return this.del('sessions', hash) }
-  putMeta (key: string, value: unknown): this { return this.put('meta', key, value) }
+  /** One of the node-wide facts named in `META` (keys.ts), with its value type from `MetaValues`. */
+  putMeta<K extends MetaName> (name: K, value: MetaValues[K]): this { return this.put('meta', META[name], value) }
+  delMeta (name: MetaName): this { return this.del('meta', META[name]) }
   /** In the batch that makes files unreferenced (a lawful deletion): the next open sweeps if their removal was cut. */
-  markFilesSweep (): this { return this.put('meta', FILES_SWEEP_PENDING, true) }
-  clearFilesSweep (): this { return this.del('meta', FILES_SWEEP_PENDING) }
+  markFilesSweep (): this { return this.putMeta('filesSweepPending', true) }
+  clearFilesSweep (): this { return this.delMeta('filesSweepPending') }
+  putScanProfile (scannerId: string, p: ScanProfile): this { return this.put('meta', scanProfileKey(scannerId), p) }
+  putScanBatch (batchId: string, m: ScanBatchMeta): this { return this.put('meta', scanBatchKey(batchId), m) }
   putEvent (e: RecordEvent): this { return this.put('events', eventKey(e.recordId, e.id), e) }
   delPageText (pageId: string): this { return this.del('ocr', pageId) }
   putVersion (v: RecordVersion): this { return this.put('versions', versionKey(v.recordId, v.version), v) }
@@ -137,7 +143,10 @@ export class Store {
     this.outbox = new OutboxStore(this.subs.get('outbox') as unknown as OutboxSublevel)
   }
 
-  static async open (dataDir: string): Promise<Store> {
+  /** `migrations`: the layout's migrations (tests add their own to the real ones). */
+  static async open (dataDir: string, opts: { migrations?: readonly Migration[] } = {}): Promise<Store> {
+    const migrations = opts.migrations ?? MIGRATIONS
+    checkMigrations(migrations)
     await mkdir(dataDir, { recursive: true, mode: 0o750 })
     const store = new Store(dataDir)
     try {
@@ -148,15 +157,35 @@ export class Store {
       throw new AppError('STORAGE_FAILED', { dataDir }, err)
     }
     await store.files.init()
-    const version = await store.getMeta<number>('layoutVersion')
-    if (version === undefined) await store.tx().putMeta('layoutVersion', LAYOUT_VERSION).commit()
-    else if (version > LAYOUT_VERSION) {
+    try {
+      await store.migrate(migrations)
+    } catch (err) {
       await store.close()
-      throw new AppError('CONFIG_INVALID', { problems: [`data layout ${version} is newer than this sohoa (${LAYOUT_VERSION})`] })
+      throw err
     }
     // A deletion committed, and the process died before its files went: nothing writes yet, so sweep now.
-    if (await store.getMeta<boolean>(FILES_SWEEP_PENDING)) await store.sweepFiles()
+    if (await store.getMeta('filesSweepPending')) await store.sweepFiles()
     return store
+  }
+
+  /** Brings the data to the last migration's layout, one migration (and its version bump) per synced batch. */
+  private async migrate (migrations: readonly Migration[]): Promise<void> {
+    const latest = migrations[migrations.length - 1]?.version ?? 1
+    const version = await this.getMeta('layoutVersion')
+    // A new data directory: nothing to migrate.
+    if (version === undefined) return await this.tx().putMeta('layoutVersion', latest).commit()
+    if (version > latest) throw new AppError('CONFIG_INVALID', { problems: [`data layout ${version} is newer than this sohoa (${latest})`] })
+    for (const m of migrations) {
+      if (m.version <= version) continue
+      const writes = await m.up(this)
+      const ops: unknown[] = writes.map(w => ({ ...w, sublevel: this.sub(w.sublevel) }))
+      ops.push({ type: 'put', sublevel: this.sub('meta'), key: META.layoutVersion, value: m.version })
+      try {
+        await this.db.batch(ops as any, { sync: true })
+      } catch (err) {
+        throw new AppError('STORAGE_FAILED', { migration: m.version }, err)
+      }
+    }
   }
 
   /**
@@ -194,13 +223,44 @@ export class Store {
 
   tx (): Tx { return new Tx(this) }
 
-  /** Serialises read-modify-write sequences on one entity inside this process. */
-  async lock<T> (key: string, fn: () => Promise<T>): Promise<T> {
+  /*
+   * In-process locks: each serialises read-modify-write sequences on one entity (names in `LOCKS`, keys.ts). Every
+   * writer of an entity takes its lock, whichever module it is in. The plural ones hold several at once, always
+   * taken in the same (sorted) order so two callers cannot deadlock.
+   */
+  async lockPage<T> (pageId: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.page(pageId), fn) }
+  async lockPages<T> (pageIds: readonly string[], fn: () => Promise<T>): Promise<T> { return await this.lockMany(pageIds.map(LOCKS.page), fn) }
+  async lockRecord<T> (recordId: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.record(recordId), fn) }
+  async lockRecords<T> (recordIds: readonly string[], fn: () => Promise<T>): Promise<T> { return await this.lockMany(recordIds.map(LOCKS.record), fn) }
+  async lockBatch<T> (batchId: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.batch(batchId), fn) }
+  /** A batch's segmentation into records (taken before its pages' locks). */
+  async lockSegment<T> (batchId: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.segment(batchId), fn) }
+  /** A scanner batch's scanning run (start, resume, stop). */
+  async lockScan<T> (batchId: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.scan(batchId), fn) }
+  async lockUser<T> (username: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.user(username), fn) }
+  /** One client's Idempotency-Key. */
+  async lockReceipt<T> (principal: string, key: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.receipt(principal, key), fn) }
+  /** One file's intake into one unit (the same bytes twice become one record). */
+  async lockIntake<T> (unit: string, sha256: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.intake(unit, sha256), fn) }
+  async lockInventoryUnit<T> (unit: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.inventoryUnit(unit), fn) }
+  async lockInventoryFiles<T> (fileIds: readonly string[], fn: () => Promise<T>): Promise<T> { return await this.lockMany(fileIds.map(LOCKS.inventoryFile), fn) }
+  async lockInventoryRecord<T> (recordId: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.inventoryRecord(recordId), fn) }
+  /** One outbox target's cursor and dead letters. */
+  async lockOutbox<T> (target: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.outbox(target), fn) }
+  /** Province: one district's replica. */
+  async lockReplica<T> (replica: string, fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.replica(replica), fn) }
+  /** Province: the registry of district peers. */
+  async lockReplicaPeers<T> (fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.replicaPeers(), fn) }
+  /** The unit catalogue (its units and version). */
+  async lockCatalogue<T> (fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.catalogue(), fn) }
+  /** The signed archive log's head. */
+  async lockArchiveLog<T> (fn: () => Promise<T>): Promise<T> { return await this.lock(LOCKS.archiveLog(), fn) }
+
+  private async lock<T> (key: string, fn: () => Promise<T>): Promise<T> {
     return await this.mutex.run(key, fn)
   }
 
-  /** Holds several locks at once, always taken in the same (sorted) order so two callers cannot deadlock. */
-  async lockMany<T> (keys: string[], fn: () => Promise<T>): Promise<T> {
+  private async lockMany<T> (keys: string[], fn: () => Promise<T>): Promise<T> {
     const sorted = [...new Set(keys)].sort()
     const run = async (i: number): Promise<T> => i === sorted.length ? await fn() : await this.mutex.run(sorted[i], async () => await run(i + 1))
     return await run(0)
@@ -218,7 +278,9 @@ export class Store {
     for await (const value of this.sub(name).values(opts)) yield value as T
   }
 
-  getMeta<T> (key: string): Promise<T | undefined> { return this.get<T>('meta', key) }
+  getMeta<K extends MetaName> (name: K): Promise<MetaValues[K] | undefined> { return this.get<MetaValues[K]>('meta', META[name]) }
+  getScanProfile (scannerId: string): Promise<ScanProfile | undefined> { return this.get<ScanProfile>('meta', scanProfileKey(scannerId)) }
+  getScanBatch (batchId: string): Promise<ScanBatchMeta | undefined> { return this.get<ScanBatchMeta>('meta', scanBatchKey(batchId)) }
   getUnit (code: string): Promise<Unit | undefined> { return this.get<Unit>('units', code) }
   getTarget (unit: string, year: number): Promise<Target | undefined> { return this.get<Target>('targets', targetKey(unit, year)) }
   getBatch (id: string): Promise<Batch | undefined> { return this.get<Batch>('batches', id) }

@@ -1,11 +1,12 @@
 /**
  * The LevelDB key space, in one place. One database per node at `<dataDir>/db`; every kind of entry lives in its
  * own sublevel (abstract-level prefixes keys with `!<name>!`); values are JSON. Nothing outside `store/` knows
- * these names. Bump LAYOUT_VERSION and add a numbered migration in `migrations.ts` when a key or value shape changes.
+ * these names. When a key or value shape changes, add a numbered migration to `migrations.ts` (LAYOUT_VERSION is
+ * the last one's number); `Store.open` runs those a data directory has not had yet.
  *
  * | sublevel   | key                          | value                              |
  * |------------|------------------------------|------------------------------------|
- * | meta       | `layoutVersion`, `node`, `filesSweepPending`, … | node-wide facts (the last: a deletion's files may still be on disk) |
+ * | meta       | see META below               | node-wide facts, one typed accessor each (`MetaValues` in `types.ts`) |
  * | units      | `<statistics code>`          | Unit                               |
  * | batches    | `<batchId>`                  | Batch                              |
  * | records    | `<recordId>`                 | RecordEntry (ids sort by time)     |
@@ -30,7 +31,7 @@
  * | outbox     | see `store/outbox-store.ts`  | outbox: each target's cursor, its dead letters |
  * | indexjobs  | `<recordId>!<seq>`           | 1: the record changed, its index work is pending (written with the change) |
  */
-export const LAYOUT_VERSION = 1
+export { LAYOUT_VERSION } from './migrations.js'
 
 export const SUBLEVELS = [
   'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
@@ -47,8 +48,32 @@ export type SublevelName = typeof SUBLEVELS[number]
 /** A client's Idempotency-Key is its own: scoped by who sent it (principal ids hold no `!`). */
 export const receiptKey = (principal: string, key: string): string => `${principal}!${key}`
 
-/** Set in a lawful deletion's batch, cleared once unreferenced files are swept (Store.open sweeps while it is set). */
-export const FILES_SWEEP_PENDING = 'filesSweepPending'
+/**
+ * The `meta` sublevel's fixed keys: the name a caller uses → the key on disk (kept as they were first written, so
+ * existing data reads; a rename goes through a migration). Their value types are `MetaValues` in `types.ts`.
+ */
+export const META = {
+  /** The data layout this directory was last migrated to (see `migrations.ts`). */
+  layoutVersion: 'layoutVersion',
+  /** Set in a lawful deletion's batch, cleared once unreferenced files are swept (Store.open sweeps while it is set). */
+  filesSweepPending: 'filesSweepPending',
+  /** The unit catalogue's version: the shipped one, then +1 per local change (units/). */
+  catalogueVersion: 'catalogueVersion',
+  /** The catalogue's lineage: a shipped catalogue of another origin is not merged into this one (units/). */
+  catalogueOrigin: 'catalogueOrigin',
+  /** District: the province's catalogue last applied, origin and version (units/). */
+  catalogueApplied: 'catalogueApplied',
+  /** District: replication's cursor and last outcome (replica/district.ts; `sync` before layout 2). */
+  districtSync: 'districtSync',
+  /** District: the result-type table taken from the province (replica/result-types.ts). */
+  sharedResultTypes: 'sharedResultTypes'
+} as const
+
+export type MetaName = keyof typeof META
+
+/** Keyed meta entries: a scanner's saved profile, a scanner batch's scanner and settings (scanner/service.ts). */
+export const scanProfileKey = (scannerId: string): string => `scannerProfile:${scannerId}`
+export const scanBatchKey = (batchId: string): string => `scannerBatch:${batchId}`
 
 /** Unique and increasing within a process; distinct across restarts by the time part. */
 let jobSeq = 0
@@ -59,3 +84,28 @@ export const importKey = (unit: string, sha256: string): string => `${unit}!${sh
 export const eventKey = (recordId: string, eventId: string): string => `${recordId}!${eventId}`
 export const versionKey = (recordId: string, version: number): string => `${recordId}!${String(version).padStart(6, '0')}`
 export const targetKey = (unit: string, year: number): string => `${unit}!${year}`
+
+/**
+ * The in-process lock names (Store.lock*): one entity, one name, whatever module takes it. Each helper below is
+ * the only place its name is built.
+ */
+export const LOCKS = {
+  page: (pageId: string) => `page:${pageId}`,
+  record: (recordId: string) => `record:${recordId}`,
+  batch: (batchId: string) => `batch:${batchId}`,
+  segment: (batchId: string) => `segment:${batchId}`,
+  scan: (batchId: string) => `scan:${batchId}`,
+  user: (username: string) => `user:${username}`,
+  receipt: (principal: string, key: string) => `receipt:${principal}:${key}`,
+  intake: (unit: string, sha256: string) => `intake:${unit}:${sha256}`,
+  inventoryUnit: (unit: string) => `inventory-unit:${unit}`,
+  inventoryFile: (fileId: string) => `inventory-file:${fileId}`,
+  inventoryRecord: (recordId: string) => `inventory-record:${recordId}`,
+  outbox: (target: string) => `outbox:${target}`,
+  replica: (replica: string) => `replica:${replica}`,
+  replicaPeers: () => 'replica-peers',
+  catalogue: () => 'catalogue',
+  archiveLog: () => 'archive-log'
+} as const
+
+export type LockName = keyof typeof LOCKS

@@ -1,4 +1,5 @@
 /** The persisted shapes. Every other module reads and writes these through the store's interface. */
+import type { DistrictSyncState } from '../../../sync/src/types.js'
 
 export type Stage = 'received' | 'prepared' | 'recognized' | 'indexed'
 export const STAGES: readonly Stage[] = ['received', 'prepared', 'recognized', 'indexed']
@@ -503,4 +504,57 @@ export interface OutboxDeadLetter {
   discarded?: { at: string, by: string, reason: string }
   createdAt: string
   updatedAt: string
+}
+
+/** A result type's retention (thời hạn bảo quản) and validity (records/retention.ts matches records to them). */
+export interface ResultType {
+  code: string | null
+  documentType: string | null
+  retention: Retention
+  /** Months a result stays valid after its issue date when the document itself does not say; null: no limit. */
+  validityMonths: number | null
+}
+
+/** The result-type table: shipped as data, or (district) taken from the province and kept in meta. */
+export interface ResultTypeTable {
+  version: number
+  default: Retention
+  resultTypes: ResultType[]
+}
+
+/** A scanner's saved profile (scanner/profiles.ts makes and checks them). */
+export interface ScanProfile {
+  source?: string
+  /** Only for devices with a `duplex` switch or an `adf-mode` option; others name duplex in their source. */
+  duplex?: boolean
+  /** Dots per inch. */
+  resolution?: number
+  mode?: string
+  /** Bits per channel (8 in colour = 24-bit). */
+  depth?: number
+}
+
+/** What one batch scans with: a profile, the request's overrides, and further SANE options by name. */
+export interface ScanSettings extends ScanProfile {
+  options?: Record<string, boolean | number | string | boolean[] | number[]>
+}
+
+/** A scanner batch's scanner and settings, so a resumed batch scans as it began, also after a restart. */
+export interface ScanBatchMeta {
+  scannerId: string
+  settings: ScanSettings
+}
+
+/** District: the province's catalogue last applied. */
+export interface CatalogueApplied { origin: string | null, version: number }
+
+/** The value of each fixed `meta` key (`META` in keys.ts names the key on disk). */
+export interface MetaValues {
+  layoutVersion: number
+  filesSweepPending: boolean
+  catalogueVersion: number
+  catalogueOrigin: string
+  catalogueApplied: CatalogueApplied
+  districtSync: DistrictSyncState
+  sharedResultTypes: ResultTypeTable
 }

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { AppError } from '../errors/index.js'
-import type { Store, Target, Tx, Unit, UnitLevel } from '../store/index.js'
+import type { CatalogueApplied, Store, Target, Tx, Unit, UnitLevel } from '../store/index.js'
 import { allNames, canContain, covering, inMergeCycle, nameAt, predecessors, subtree, successors, type Catalogue } from './history.js'
 import { readShippedTargets, readShippedUnits, targetsFromPlan } from './seed.js'
 import { AGENCY_CODE, DAY, SNAPSHOT_FORMAT, UNIT_CODE, validateSnapshot, type CatalogueSnapshot } from './snapshot.js'
@@ -29,12 +29,6 @@ const CODE = new RegExp(UNIT_CODE)
 const AGENCY = new RegExp(AGENCY_CODE)
 const DATE = new RegExp(DAY)
 const LEVELS: readonly UnitLevel[] = ['province', 'district', 'commune']
-/** This node's own change counter; at the province, the catalogue's version. */
-const VERSION_KEY = 'catalogueVersion'
-/** Which catalogue this node's counter numbers (made once), so a district tells a rebuilt province from a stale one. */
-const ORIGIN_KEY = 'catalogueOrigin'
-/** District: the province catalogue last applied, `{origin, version}`. */
-const APPLIED_KEY = 'catalogueApplied'
 
 export interface UnitsOptions {
   /**
@@ -44,7 +38,8 @@ export interface UnitsOptions {
   authority: boolean
 }
 
-interface Applied { origin: string | null, version: number }
+/** District: the province catalogue last applied, `{origin, version}`. */
+type Applied = CatalogueApplied
 
 export interface NewUnit {
   code: string
@@ -94,7 +89,7 @@ export class Units {
 
   /** Loads the shipped catalogue on a node that has no unit yet, and the plan's targets on one without targets. */
   async seed (): Promise<number> {
-    return await this.store.lock('catalogue', async () => {
+    return await this.store.lockCatalogue(async () => {
       let seeded = 0
       const tx = this.store.tx()
       const now = new Date().toISOString()
@@ -105,7 +100,7 @@ export class Units {
         for (const u of shipped.units) {
           tx.putUnit({ code: u.code, name: u.name, level: u.level, parent: u.parent ?? null, agencyCode: u.agencyCode ?? null, createdAt: now, ...(u.formerNames ? { formerNames: u.formerNames } : {}), ...(u.mergedInto ? { mergedInto: u.mergedInto } : {}) })
         }
-        tx.putMeta(VERSION_KEY, shipped.version)
+        tx.putMeta('catalogueVersion', shipped.version)
         seeded = shipped.units.length
       }
       let noTargets = true
@@ -169,7 +164,7 @@ export class Units {
 
   /** This node's own change counter (at the province: the catalogue's version). */
   async version (): Promise<number> {
-    return await this.store.getMeta<number>(VERSION_KEY) ?? 0
+    return await this.store.getMeta('catalogueVersion') ?? 0
   }
 
   /** District: the province version last applied (0 before any); what replication reports to the province. */
@@ -178,14 +173,15 @@ export class Units {
   }
 
   private async applied (): Promise<Applied> {
-    return await this.store.getMeta<Applied>(APPLIED_KEY) ?? { origin: null, version: 0 }
+    return await this.store.getMeta('catalogueApplied') ?? { origin: null, version: 0 }
   }
 
   private async origin (): Promise<string> {
-    const known = await this.store.getMeta<string>(ORIGIN_KEY)
+    // Which catalogue this node's counter numbers (made once), so a district tells a rebuilt province from a stale one.
+    const known = await this.store.getMeta('catalogueOrigin')
     if (known !== undefined) return known
     const origin = randomUUID()
-    await this.store.tx().putMeta(ORIGIN_KEY, origin).commit()
+    await this.store.tx().putMeta('catalogueOrigin', origin).commit()
     return origin
   }
 
@@ -194,7 +190,7 @@ export class Units {
    * names as former names). A unit only this node has cannot be given back.
    */
   async dropOverride (code: string): Promise<Unit> {
-    return await this.store.lock('catalogue', async () => {
+    return await this.store.lockCatalogue(async () => {
       const unit = (await this.catalogue()).get(code)
       if (!unit) throw new AppError('UNKNOWN_UNIT', { unit: code })
       if (!unit.override) return unit
@@ -319,7 +315,7 @@ export class Units {
    * target changed here keeps its local values; the province's copy is kept beside it.
    */
   async applyCatalogue (input: unknown): Promise<ApplyResult> {
-    return await this.store.lock('catalogue', async () => {
+    return await this.store.lockCatalogue(async () => {
       const units = await this.catalogue()
       const snapshot = validateSnapshot(input, new Set(units.keys()))
       const applied = await this.applied()
@@ -349,7 +345,7 @@ export class Units {
         if (local?.override) overridden++
         tx.putTarget(local?.override ? { ...local, override: { since: local.override.since, province: incoming } } : incoming)
       }
-      tx.putMeta(APPLIED_KEY, { origin, version: snapshot.version } satisfies Applied)
+      tx.putMeta('catalogueApplied', { origin, version: snapshot.version } satisfies Applied)
       await tx.commit()
       this.changed()
       return { applied: true, version: snapshot.version, units: snapshot.units.length, targets: snapshot.targets.length, overridden }
@@ -366,7 +362,7 @@ export class Units {
    * At a district, what it writes is marked as a local override (`fn` returns what it put, so it can be marked).
    */
   private async write<T extends Unit | Target> (fn: (units: Catalogue, tx: Tx) => Promise<T>): Promise<T> {
-    return await this.store.lock('catalogue', async () => {
+    return await this.store.lockCatalogue(async () => {
       const tx = this.store.tx()
       const units = await this.catalogue()
       let result = await fn(units, tx)
@@ -375,7 +371,7 @@ export class Units {
         result = await this.markOverride(units, result)
         if ('code' in result) tx.putUnit(result); else tx.putTarget(result)
       }
-      tx.putMeta(VERSION_KEY, await this.version() + 1)
+      tx.putMeta('catalogueVersion', await this.version() + 1)
       await tx.commit()
       this.changed()
       return result

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors/index.js'
-import { buildPackage, packageInputOf } from '../../archive/package/index.js'
+import { buildPackage } from '../../archive/package/index.js'
 import { renderSeparatorSheets, type SeparatorInfo } from '../../separator/index.js'
 import type { Services } from '../types.js'
 import { idParam, recordSchema } from './records.js'
@@ -34,7 +34,7 @@ const sheetSchema = {
 } as const
 
 export default async function archiveRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const { records, store } = services
+  const { records, files } = services
 
   app.get<{ Params: { id: string }, Querystring: { download?: boolean } }>('/api/v1/records/:id/document.pdf', {
     config: { permission: 'read' },
@@ -49,7 +49,7 @@ export default async function archiveRoutes (app: FastifyInstance, { services }:
       .header('etag', `"${record.pdf.sha256}"`)
       .header('content-disposition', attachment(record.pdf.filename, !request.query.download))
       .header('cache-control', 'private, max-age=31536000, immutable')
-      .send(store.files.stream(record.pdf.sha256))
+      .send(files.stream(record.pdf.sha256))
   })
 
   app.get<{ Params: { id: string } }>('/api/v1/records/:id/package.zip', {
@@ -61,7 +61,7 @@ export default async function archiveRoutes (app: FastifyInstance, { services }:
     const record = await records.entry(request.params.id)
     if (record.status !== 'archived') throw new AppError('RECORD_STATE', { recordId: record.id, status: record.status, needs: 'archived' })
     const unitName = await services.units.get(record.unit).then(u => u.name, () => null)
-    const input = await packageInputOf({ store, log: archive.log, recordId: record.id, unitName, software: { name: 'sohoa', version: services.version } })
+    const input = await archive.packageInput(record.id, unitName)
     return await reply
       .type('application/zip')
       .header('content-disposition', attachment(`${record.pdf?.filename.replace(/\.pdf$/, '') ?? record.id}.zip`))

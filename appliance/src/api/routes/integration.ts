@@ -318,7 +318,7 @@ export default async function integrationRoutes (app: FastifyInstance, { service
       .header('etag', `"${file.sha256}"`)
       .header('content-disposition', attachment(file.filename))
       .header('cache-control', 'private, no-store')
-      .send(services.store.files.stream(file.sha256))
+      .send(services.files.stream(file.sha256))
   })
 
   app.get<{ Querystring: AuditFilter }>('/api/v1/integration/audit', {

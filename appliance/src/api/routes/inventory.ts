@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors/index.js'
-import { fileInputProperties, Inventory, NUMBER, type InventoryFilePatch, type NewBox, type NewInventoryFile } from '../../inventory/index.js'
+import { fileInputProperties, NUMBER, type InventoryFilePatch, type NewBox, type NewInventoryFile } from '../../inventory/index.js'
 import { renderSeparatorSheets, type SheetLanguage } from '../../separator/index.js'
 import { INVENTORY_FILE_STATUSES, type InventoryFileStatus } from '../../store/index.js'
 import { UNIT_CODE } from '../../units/index.js'
@@ -45,8 +45,7 @@ const MAX_SHEETS = 500
 const unitQuery = { type: 'string', pattern: UNIT_CODE } as const
 
 export default async function inventoryRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  // The node's instance when it provides one; else one here (stateless over the store, whose locks both share).
-  const inventory = services.inventory ?? new Inventory(services.store, services.units)
+  const { inventory } = services
 
   app.post<{ Body: NewBox }>('/api/v1/inventory/boxes', {
     config: { permission: 'ingest' },

@@ -130,7 +130,6 @@ export default async function recordReviewRoutes (app: FastifyInstance, { servic
       }
     }
   }, async (request) => {
-    await records.entry(request.params.id)
-    return await services.store.listEvents(request.params.id)
+    return await records.events(request.params.id)
   })
 }

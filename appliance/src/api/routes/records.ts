@@ -106,7 +106,7 @@ export default async function recordRoutes (app: FastifyInstance, { services }: 
       .header('content-length', master.size)
       .header('etag', `"${master.sha256}"`)
       .header('cache-control', 'private, max-age=31536000, immutable')
-      .send(services.store.files.stream(master.sha256))
+      .send(services.files.stream(master.sha256))
   })
 
   app.get<{ Params: { id: string, n: number } }>('/api/v1/records/:id/pages/:n/preview', {
@@ -121,6 +121,6 @@ export default async function recordRoutes (app: FastifyInstance, { services }: 
       .type('image/jpeg')
       .header('etag', `"${preview.sha256}"`)
       .header('cache-control', 'private, max-age=31536000, immutable')
-      .send(services.store.files.stream(preview.sha256))
+      .send(services.files.stream(preview.sha256))
   })
 }

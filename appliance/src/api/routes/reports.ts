@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { Inventory } from '../../inventory/index.js'
-import { progressCsv, progressXlsx, Reports, type ProgressOptions } from '../../reports/index.js'
+import { progressCsv, progressXlsx, type ProgressOptions } from '../../reports/index.js'
 import { UNIT_CODE } from '../../units/index.js'
 import type { Services } from '../types.js'
 
@@ -48,13 +47,7 @@ const fileName = (q: ProgressOptions, ext: string): string => ['tien-do-so-hoa',
 const attach = (reply: FastifyReply, type: string, name: string): FastifyReply => reply.type(type).header('content-disposition', `attachment; filename="${name}"`)
 
 export default async function reportRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  // The node's Reports when it provides one (the province adds its replicas' archived records); else one here.
-  const reports = services.reports ?? new Reports({
-    store: services.store,
-    units: services.units,
-    inventory: services.inventory ?? new Inventory(services.store, services.units),
-    unitPriceVnd: services.config.unitPriceVnd
-  })
+  const { reports } = services
 
   app.get<Query>('/api/v1/reports/progress', {
     config: { permission: 'read' },

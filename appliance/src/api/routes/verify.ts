@@ -27,7 +27,7 @@ export interface VerificationView {
 
 export async function verification (services: Services, archiveId: string): Promise<VerificationView> {
   const parsed = recordIdOfArchiveId(archiveId)
-  const record = parsed ? await services.store.getRecord(parsed.recordId) : undefined
+  const record = parsed ? await services.records.stored(parsed.recordId) : undefined
   if (!parsed || !record || record.unit !== parsed.unit || record.status !== 'archived' || !record.pdf) return { archiveId, exists: false }
   if (record.deleted) return { archiveId, exists: false, status: 'deleted' }
   const field = (n: string): string | null => record.fields?.[n]?.value ?? null

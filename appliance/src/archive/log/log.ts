@@ -30,7 +30,6 @@ export interface LogHead {
 /** Adds the caller's own writes to the transaction that stores the entry (one atomic, synced batch). */
 export type ExtraWrites = (tx: Tx) => void
 
-const LOCK = 'archive-log'
 const MAX_PAGE = 10_000
 
 export class ArchiveLog {
@@ -39,7 +38,7 @@ export class ArchiveLog {
   /** Opens the node's log; the node key becomes one of its signers (from the next entry on) if it is not yet. */
   static async open (store: Store, key: NodeKey): Promise<ArchiveLog> {
     const log = new ArchiveLog(store, key)
-    await store.lock(LOCK, async () => {
+    await store.lockArchiveLog(async () => {
       if (await store.log.signer(key.peerId)) return
       const head = await log.readHead()
       await store.tx().putLogSigner({ peerId: key.peerId, since: head.seq + 1, addedAt: new Date().toISOString() }).commit()
@@ -72,7 +71,7 @@ export class ArchiveLog {
    * transaction, committed synced: the entry and the change exist together or not at all.
    */
   async append (input: LogAppendInput, extra?: ExtraWrites): Promise<LogEntry> {
-    return await this.store.lock(LOCK, async () => {
+    return await this.store.lockArchiveLog(async () => {
       const head = await this.checkedHead()
       const body: LogEntryBody = {
         v: 1,
@@ -103,7 +102,7 @@ export class ArchiveLog {
    * this log is the caller's decision (restore checks its allowed signers first). Its signer is remembered.
    */
   async importEntry (envelope: Uint8Array, extra?: ExtraWrites): Promise<LogEntry> {
-    return await this.store.lock(LOCK, async () => {
+    return await this.store.lockArchiveLog(async () => {
       const head = await this.checkedHead()
       const decoded = decodeEnvelope(envelope)
       const body = verifyEnvelope(envelope, { expectedSeq: head.seq + 1, prevHash: head.hash, peerId: decoded.body.node })

@@ -184,6 +184,6 @@ export class Outbox {
   }
 
   private async lock<T> (target: string, fn: () => Promise<T>): Promise<T> {
-    return await this.deps.store.lock(`outbox:${target}`, fn)
+    return await this.deps.store.lockOutbox(target, fn)
   }
 }

@@ -1,0 +1,55 @@
+/**
+ * The data layout's numbered migrations. A data directory records the layout it was last migrated to (meta
+ * `layoutVersion`); `Store.open` runs, in order, every migration above it before anything else reads or writes.
+ *
+ * The contract of a migration:
+ * - `version` is the layout it brings the data to: the previous one + 1. LAYOUT_VERSION is the last one's.
+ * - `up` is idempotent: it may run again over data it already (partly) changed, since a crash (kill -9, power
+ *   loss) can cut it anywhere. A small migration returns all its writes; they commit in one synced batch with the
+ *   version bump, so it happened entirely or not at all. A big one may commit its own batches on the way (each
+ *   skipping what is already done) and return the last writes.
+ * - It names the keys as they were at its time (literal strings, not `META`): a later rename must not change
+ *   what an old migration reads.
+ * - A new data directory starts at LAYOUT_VERSION and runs none.
+ */
+import type { Store } from './index.js'
+import type { SublevelName } from './keys.js'
+
+export type MigrationWrite =
+  | { type: 'put', sublevel: SublevelName, key: string, value: unknown }
+  | { type: 'del', sublevel: SublevelName, key: string }
+
+export interface Migration {
+  version: number
+  /** What it changes, for the log and for a reader of this list. */
+  name: string
+  up: (store: Store) => Promise<MigrationWrite[]>
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 2,
+    name: 'meta: the district\'s replication state moves from `sync` to `districtSync`',
+    up: async (store) => {
+      const meta = store.sub('meta')
+      const old = await meta.get('sync')
+      if (old === undefined) return []
+      // Already moved by an earlier run whose version bump was lost: the key under the new name wins.
+      const moved = await meta.get('districtSync')
+      return [
+        ...(moved === undefined ? [{ type: 'put' as const, sublevel: 'meta' as const, key: 'districtSync', value: old }] : []),
+        { type: 'del', sublevel: 'meta', key: 'sync' }
+      ]
+    }
+  }
+]
+
+/** The layout this sohoa writes: the last migration's version. */
+export const LAYOUT_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 1
+
+/** Throws unless the versions run 2, 3, 4, … with no gap or repeat (a slip here would skip or rerun one). */
+export function checkMigrations (migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 2) throw new Error(`migration "${m.name}" has version ${m.version}, expected ${i + 2}`)
+  })
+}
