@@ -1,14 +1,13 @@
-/** The shapes the app reads from the API (see appliance/src/api/routes/*.ts and the records contract). */
+/**
+ * The shapes the app reads from the API. Answers with a route schema are aliases of the types generated from it
+ * (./api/schema.d.ts, see ./api/contract.ts); the rest are still written here by hand.
+ */
+import type { Answer, components } from './api/contract.js'
 
-export type Permission = 'ingest' | 'read' | 'review' | 'admin' | 'integration' | 'audit'
 
-export interface SessionInfo {
-  kind: string
-  id: string
-  roles: string[]
-  permissions: Permission[]
-  csrfToken?: string
-}
+/** GET /api/v1/session: who is calling, what they may do. */
+export type SessionInfo = Answer<'/api/v1/session'>
+export type Permission = SessionInfo['permissions'][number]
 
 export interface Unit { code: string, name: string, level: string, parent: string | null, agencyCode: string | null }
 
@@ -43,51 +42,13 @@ export interface Scanner {
 
 export interface ScannerList { hosts: Array<{ host: string, state: string, error?: ErrorView }>, scanners: Scanner[] }
 
-export interface BatchView {
-  id: string
-  unit: string
-  source: string
-  status: 'open' | 'scanning' | 'paused' | 'finished' | 'cancelled'
-  reason?: string
-  pageCount: number
-  records: string[]
-  stages: Record<string, number>
-  done: boolean
-  failures: Array<{ pageId: string, recordId: string, stage: string, reason: string, at: string }>
-  createdAt: string
-  updatedAt: string
-}
+export type BatchView = Answer<'/api/v1/batches/{id}'>
 
-export interface Dashboard {
-  generatedAt: string
-  pages: { today: number, week: number, last7Days: number, bytesLast7Days: number }
-  queue: { received: number, prepared: number, recognized: number, indexed: number, failed: number, depth: number } | null
-  ocr: { lastHour: number, windowMinutes: number }
-  failures: {
-    pages: number
-    items: Array<{ pageId: string, recordId: string, batchId: string, stage: string, reason: string, at: string }>
-    pausedBatches: Array<{ id: string, unit: string, reason: string | null, pageCount: number, updatedAt: string }>
-  }
-  disk: { totalBytes: number, freeBytes: number, usedBytes: number, daysLeft: number | null } | null
-  replication: SyncStatus | null
-  scanners: { hosts: Array<{ host: string, state: string }>, scanners: Array<{ id: string, host: string, device: string, vendor: string, model: string, state: string, batchId?: string }> } | null
-}
+/** GET /api/v1/dashboard. */
+export type Dashboard = Answer<'/api/v1/dashboard'>
 
-export interface SyncStatus {
-  role?: 'district' | 'province'
-  entriesBehind?: number
-  bytesBehind?: number
-  lastSuccess?: string | null
-  lastError?: string | null
-  lastContact?: string | null
-  window?: { open: boolean, nextStart: string | null, nextEnd: string | null }
-  bandwidth?: number
-  rate?: number
-  running?: boolean
-  /** District: the province addresses it replicates to (none: replication is not configured). */
-  province?: string[]
-  [key: string]: unknown
-}
+/** GET /api/v1/sync/status (either role; the dashboard's `replication` too). */
+export type SyncStatus = Answer<'/api/v1/sync/status'>
 
 export const FIELD_NAMES = [
   'documentType', 'documentNumber', 'issuedDate', 'issuer', 'summary',
@@ -97,70 +58,22 @@ export type FieldName = typeof FIELD_NAMES[number]
 export const EDITABLE_CODES = ['dossierCode', 'procedureCode', 'resultTypeCode', 'box', 'file'] as const
 export type CodeName = typeof EDITABLE_CODES[number]
 
-export interface FieldBox { page: number, x0: number, y0: number, x1: number, y1: number }
-export interface StoredField { value: string | null, confidence: number, boxes: FieldBox[], warnings?: string[], edited?: boolean, raw?: string, snapped?: { list: string, distance: number } }
+/** GET /api/v1/records/{id} (and every answer that returns a record: edit, approve, merge, validity, archive). */
+export type RecordView = Answer<'/api/v1/records/{id}'>
+export type PageView = RecordView['pages'][number]
+export type StoredField = RecordView['fields'][string]
+export type FieldBox = StoredField['boxes'][number]
+export type Party = RecordView['parties']['value'][number]
+export type RecordStatus = components['schemas']['RecordStatus']
+export type ValidityState = components['schemas']['Validity']
 
-export interface Party { role: string, name: string, idNumber?: string, birthDate?: string }
 
 /** Roles extraction gives; a reviewer picks one of them. */
 export const PARTY_ROLES = ['holder', 'owner', 'establishment', 'household', 'husband', 'wife', 'child', 'deceased', 'representative', 'enterprise', 'beneficiary', 'mother', 'father'] as const
 
-export interface PageView {
-  n: number
-  id: string
-  sha256: string
-  width: number
-  height: number
-  dpi: number | null
-  stage: string
-  blank?: boolean
-  ocrConfidence?: number
-  ocrSize?: { width: number, height: number }
-  hasPreview?: boolean
-  failed?: { stage: string, reason: string, at: string }
-}
 
-export type RecordStatus = 'draft' | 'approved' | 'archived'
-export type ValidityState = 'valid' | 'expired' | 'revoked' | 'replaced'
-
-export interface RecordView {
-  id: string
-  archiveId?: string
-  status: RecordStatus
-  unit: string
-  batchId: string
-  filename: string | null
-  version: number
-  fields?: Partial<Record<FieldName, StoredField>>
-  parties?: { value: Party[], confidence: number, edited?: boolean }
-  codes?: Partial<Record<CodeName | 'agencyCode', string | null>>
-  validity?: { state: ValidityState, validUntil?: string | null, reason?: string, replacedBy?: string }
-  retention?: string | null
-  pages: PageView[]
-  text?: string
-  createdAt: string
-  updatedAt: string
-  approvedBy?: string
-  approvedAt?: string
-  archivedAt?: string
-  pdf?: { sha256: string, size: number, filename: string }
-  supersededBy?: string[]
-}
-
-export interface RecordSummary {
-  id: string
-  archiveId?: string
-  status: RecordStatus
-  unit: string
-  batchId: string
-  filename: string | null
-  pageCount: number
-  createdAt: string
-  documentType?: string | null
-  documentNumber?: string | null
-  issuedDate?: string | null
-  lowConfidence?: number
-}
+/** One record of GET /api/v1/records. */
+export type RecordSummary = Answer<'/api/v1/records'>['records'][number]
 
 export interface SearchAnswer {
   total: number
@@ -169,11 +82,11 @@ export interface SearchAnswer {
   facets?: Record<string, Array<{ value: string, count: number }> | Record<string, number> | undefined>
 }
 
-export interface VersionEntry { version: number, at: string, by: string, action?: string, changes: Record<string, { from: unknown, to: unknown }> }
-export interface EventEntry { id: string, type: string, at: string, agent: string, outcome: string, detail?: string }
+export type VersionEntry = Answer<'/api/v1/records/{id}/versions'>[number]
+export type EventEntry = Answer<'/api/v1/records/{id}/events'>[number]
 
-export interface UserView { username: string, displayName?: string, roles: string[], disabled?: boolean, createdAt?: string }
-export interface TokenView { id: string, name: string, scope: string, createdAt: string, createdBy?: string, revokedAt?: string }
+export type UserView = Answer<'/api/v1/users'>[number]
+export type TokenView = Answer<'/api/v1/tokens'>[number]
 
 /** The progress report (GET /api/v1/reports/progress, appliance/src/reports/index.ts). */
 export interface ProgressFigures {
