@@ -9,38 +9,15 @@ import type { Answer, components } from './api/contract.js'
 export type SessionInfo = Answer<'/api/v1/session'>
 export type Permission = SessionInfo['permissions'][number]
 
-export interface Unit { code: string, name: string, level: string, parent: string | null, agencyCode: string | null }
+/** One unit of GET /api/v1/units (with its merge, when an administrative reform merged it). */
+export type Unit = Answer<'/api/v1/units'>[number]
 
-export interface ErrorView { code: string, message: string, messageEn: string, details?: Record<string, unknown> }
-
-export interface ScannerOption {
-  name: string
-  title?: string
-  type?: string
-  constraint?: { type: string, min?: number, max?: number, quant?: number, values?: Array<string | number> }
-  value?: unknown
-  active?: boolean
-  settable?: boolean
-}
-
-export interface ScanProfile { source?: string, duplex?: boolean, resolution?: number, mode?: string, depth?: number }
-
-export interface Scanner {
-  id: string
-  host: string
-  device: string
-  vendor: string
-  model: string
-  type: string
-  state: 'ready' | 'busy' | 'unreachable'
-  error?: ErrorView
-  batchId?: string
-  options?: ScannerOption[]
-  profile: ScanProfile | null
-  standardProblems: string[]
-}
-
-export interface ScannerList { hosts: Array<{ host: string, state: string, error?: ErrorView }>, scanners: Scanner[] }
+/** GET /api/v1/scanners: the saned hosts and their scanners. */
+export type ScannerList = Answer<'/api/v1/scanners'>
+export type Scanner = ScannerList['scanners'][number]
+export type ScannerOption = NonNullable<Scanner['options']>[number]
+export type ScanProfile = NonNullable<Scanner['profile']>
+export type ErrorView = NonNullable<Scanner['error']>
 
 export type BatchView = Answer<'/api/v1/batches/{id}'>
 
@@ -75,12 +52,8 @@ export const PARTY_ROLES = ['holder', 'owner', 'establishment', 'household', 'hu
 /** One record of GET /api/v1/records. */
 export type RecordSummary = Answer<'/api/v1/records'>['records'][number]
 
-export interface SearchAnswer {
-  total: number
-  results: Array<{ recordId: string, score: number, snippet: string, fields?: { documentType?: string | null, documentNumber?: string | null, issuedDate?: string | null, issuer?: string | null }, matchedFields?: string[] }>
-  /** `[{value, count}]` per facet (the contract's first sketch had `{value: count}`; both are read). */
-  facets?: Record<string, Array<{ value: string, count: number }> | Record<string, number> | undefined>
-}
+/** GET /api/v1/search. */
+export type SearchAnswer = Answer<'/api/v1/search'>
 
 export type VersionEntry = Answer<'/api/v1/records/{id}/versions'>[number]
 export type EventEntry = Answer<'/api/v1/records/{id}/events'>[number]
@@ -89,95 +62,18 @@ export type UserView = Answer<'/api/v1/users'>[number]
 export type TokenView = Answer<'/api/v1/tokens'>[number]
 
 /** The progress report (GET /api/v1/reports/progress, appliance/src/reports/index.ts). */
-export interface ProgressFigures {
-  received: number
-  recognized: number
-  archived: number
-  target: number | null
-  targetEstimated: boolean
-  percent: number | null
-  counted: number
-  countedArchived: number
-  percentOfCounted: number | null
-  costVnd: number
-  rateReceived: number
-  rateArchived: number
-  /** YYYY-MM-DD, or null without target or rate, or once reached. */
-  forecast: string | null
-}
-export type UnitLevel = 'province' | 'district' | 'commune'
-export interface ProgressRowView extends ProgressFigures {
-  code: string
-  name: string
-  level: UnitLevel
-  parent: string | null
-  mergedInto: string | null
-  includes: string[]
-  inTotal: boolean
-}
-export interface ProgressLevelView extends ProgressFigures { level: UnitLevel, units: number }
-export interface ProgressReportView {
-  year: number | null
-  unit: string | null
-  generatedAt: string
-  unitPriceVnd: number
-  rows: ProgressRowView[]
-  byLevel: ProgressLevelView[]
-  totals: ProgressFigures
-}
+export type ProgressReportView = Answer<'/api/v1/reports/progress'>
+export type ProgressFigures = ProgressReportView['totals']
+export type ProgressRowView = ProgressReportView['rows'][number]
+export type ProgressLevelView = ProgressReportView['byLevel'][number]
+export type UnitLevel = ProgressRowView['level']
 
 /** The integration outbox (GET /api/v1/integration/outbox, admin). */
-export interface OutboxTargetView {
-  name: string
-  url: string
-  nextSeq: number
-  headSeq: number
-  pending: number
-  delivered: number
-  lastDeliveredAt?: string | null
-  current?: { seq: number, attempts: number, nextAttemptAt: string | null, lastError?: string | null } | null
-  deadLetters: number
-  /** Dead letters an admin sent back, not delivered yet. */
-  retrying?: number
-}
-/** `dead`: waiting for an admin; `retrying`: sent back by one; then `delivered` or `discarded`. */
-export type DeadLetterState = 'dead' | 'retrying' | 'delivered' | 'discarded'
-export interface DeadLetterView {
-  id: string
-  target: string
-  seq: number
-  recordId: string | null
-  type: string
-  idempotencyKey: string
-  state?: DeadLetterState
-  attempts: number
-  retries?: number
-  firstAttemptAt: string | null
-  lastAttemptAt: string | null
-  lastError: string
-  /** Never sent: an earlier message about the same record (this seq) is a dead letter. */
-  heldBehind?: number
-  nextAttemptAt?: string
-  discarded?: { at: string, by: string, reason: string }
-  message?: unknown
-}
+export type OutboxTargetView = Answer<'/api/v1/integration/outbox'>['targets'][number]
+export type DeadLetterView = Answer<'/api/v1/integration/outbox/dead-letters'>['deadLetters'][number]
+export type DeadLetterState = NonNullable<DeadLetterView['state']>
 
 /** One lookup by personal ID (GET /api/v1/integration/audit, permission audit). */
-export interface LookupAuditEntry {
-  id: string
-  at: string
-  principal: { kind: string, id: string, name?: string }
-  system: string
-  endpoint: string
-  subjectId: string | null
-  purpose: string | null
-  query?: Record<string, unknown>
-  results: number
-  outcome: 'ok' | 'refused' | string
-  /** The error code of a refusal. */
-  error?: string
-  remoteAddress?: string | null
-}
+export type LookupAuditEntry = Answer<'/api/v1/integration/audit'>['entries'][number]
 
-/** A unit of GET /api/v1/units with its merge (administrative reform), when it was merged. */
-export interface CatalogueUnit extends Unit { mergedInto?: { code: string, effective: string } }
+export type CatalogueUnit = Unit

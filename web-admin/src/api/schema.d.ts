@@ -1772,19 +1772,19 @@ export interface operations {
                         }[];
                         units?: {
                             agencyCode?: string | null;
-                            code?: string;
+                            code: string;
                             createdAt?: string;
                             formerNames?: {
                                 name?: string;
                                 until?: string;
                             }[];
                             /** @enum {string} */
-                            level?: "province" | "district" | "commune";
+                            level: "province" | "district" | "commune";
                             mergedInto?: {
-                                code?: string;
-                                effective?: string;
+                                code: string;
+                                effective: string;
                             };
-                            name?: string;
+                            name: string;
                             override?: {
                                 province?: {
                                     agencyCode?: string | null;
@@ -1797,8 +1797,8 @@ export interface operations {
                                     /** @enum {string} */
                                     level?: "province" | "district" | "commune";
                                     mergedInto?: {
-                                        code?: string;
-                                        effective?: string;
+                                        code: string;
+                                        effective: string;
                                     };
                                     name?: string;
                                     parent?: string | null;
@@ -1806,7 +1806,7 @@ export interface operations {
                                 } | null;
                                 since?: string;
                             };
-                            parent?: string | null;
+                            parent: string | null;
                             updatedAt?: string;
                         }[];
                         version?: number;
@@ -2204,9 +2204,9 @@ export interface operations {
                             attempts: number;
                             deliveredAt?: string;
                             discarded?: {
-                                at?: string;
-                                by?: string;
-                                reason?: string;
+                                at: string;
+                                by: string;
+                                reason: string;
                             };
                             firstAttemptAt: string | null;
                             /** @description never sent: an earlier message about the same record is a dead letter */
@@ -2267,9 +2267,9 @@ export interface operations {
                             attempts: number;
                             deliveredAt?: string;
                             discarded?: {
-                                at?: string;
-                                by?: string;
-                                reason?: string;
+                                at: string;
+                                by: string;
+                                reason: string;
                             };
                             firstAttemptAt: string | null;
                             /** @description never sent: an earlier message about the same record is a dead letter */
@@ -4342,64 +4342,66 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        byLevel?: {
-                            archived?: number;
-                            costVnd?: number;
-                            counted?: number;
-                            countedArchived?: number;
-                            forecast?: string | null;
-                            level?: string;
-                            percent?: number | null;
-                            percentOfCounted?: number | null;
-                            rateArchived?: number;
-                            rateReceived?: number;
-                            received?: number;
-                            recognized?: number;
-                            target?: number | null;
-                            targetEstimated?: boolean;
-                            units?: number;
+                        byLevel: {
+                            archived: number;
+                            costVnd: number;
+                            counted: number;
+                            countedArchived: number;
+                            forecast: string | null;
+                            /** @enum {string} */
+                            level: "province" | "district" | "commune";
+                            percent: number | null;
+                            percentOfCounted: number | null;
+                            rateArchived: number;
+                            rateReceived: number;
+                            received: number;
+                            recognized: number;
+                            target: number | null;
+                            targetEstimated: boolean;
+                            units: number;
                         }[];
-                        generatedAt?: string;
-                        rows?: {
-                            archived?: number;
-                            code?: string;
-                            costVnd?: number;
-                            counted?: number;
-                            countedArchived?: number;
-                            forecast?: string | null;
-                            includes?: string[];
-                            inTotal?: boolean;
-                            level?: string;
-                            mergedInto?: string | null;
-                            name?: string;
-                            parent?: string | null;
-                            percent?: number | null;
-                            percentOfCounted?: number | null;
-                            rateArchived?: number;
-                            rateReceived?: number;
-                            received?: number;
-                            recognized?: number;
-                            target?: number | null;
-                            targetEstimated?: boolean;
+                        generatedAt: string;
+                        rows: {
+                            archived: number;
+                            code: string;
+                            costVnd: number;
+                            counted: number;
+                            countedArchived: number;
+                            forecast: string | null;
+                            includes: string[];
+                            inTotal: boolean;
+                            /** @enum {string} */
+                            level: "province" | "district" | "commune";
+                            mergedInto: string | null;
+                            name: string;
+                            parent: string | null;
+                            percent: number | null;
+                            percentOfCounted: number | null;
+                            rateArchived: number;
+                            rateReceived: number;
+                            received: number;
+                            recognized: number;
+                            target: number | null;
+                            targetEstimated: boolean;
                         }[];
-                        totals?: {
-                            archived?: number;
-                            costVnd?: number;
-                            counted?: number;
-                            countedArchived?: number;
-                            forecast?: string | null;
-                            percent?: number | null;
-                            percentOfCounted?: number | null;
-                            rateArchived?: number;
-                            rateReceived?: number;
-                            received?: number;
-                            recognized?: number;
-                            target?: number | null;
-                            targetEstimated?: boolean;
+                        totals: {
+                            archived: number;
+                            costVnd: number;
+                            counted: number;
+                            countedArchived: number;
+                            forecast: string | null;
+                            percent: number | null;
+                            percentOfCounted: number | null;
+                            rateArchived: number;
+                            rateReceived: number;
+                            received: number;
+                            recognized: number;
+                            target: number | null;
+                            targetEstimated: boolean;
                         };
-                        unit?: string | null;
-                        unitPriceVnd?: number;
-                        year?: number | null;
+                        unit: string | null;
+                        unitPriceVnd: number;
+                        year: number | null;
                     };
                 };
             };
@@ -4485,62 +4487,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        hosts?: {
+                        hosts: {
                             error?: {
-                                code?: string;
+                                code: string;
                                 details?: {
                                     [key: string]: unknown;
                                 };
-                                message?: string;
-                                messageEn?: string;
+                                message: string;
+                                messageEn: string;
                             };
-                            host?: string;
-                            state?: string;
+                            host: string;
+                            /** @enum {string} */
+                            state: "reachable" | "unreachable";
                         }[];
-                        scanners?: {
+                        scanners: {
                             batchId?: string;
-                            device?: string;
+                            device: string;
                             error?: {
-                                code?: string;
+                                code: string;
                                 details?: {
                                     [key: string]: unknown;
                                 };
-                                message?: string;
-                                messageEn?: string;
+                                message: string;
+                                messageEn: string;
                             };
-                            host?: string;
-                            id?: string;
-                            model?: string;
+                            host: string;
+                            id: string;
+                            model: string;
                             options?: {
-                                active?: boolean;
-                                advanced?: boolean;
-                                constraint?: {
+                                active: boolean;
+                                advanced: boolean;
+                                constraint: {
                                     max?: number;
                                     min?: number;
                                     quant?: number;
-                                    type?: string;
+                                    type: string;
                                     values?: (string | number)[];
                                 };
-                                description?: string;
+                                description: string;
                                 group?: string;
-                                name?: string;
-                                settable?: boolean;
-                                title?: string;
-                                type?: string;
-                                unit?: string;
+                                name: string;
+                                settable: boolean;
+                                title: string;
+                                type: string;
+                                unit: string;
                                 value?: boolean | number | string | (boolean | number)[];
                             }[];
-                            profile?: {
+                            profile: {
                                 depth?: number;
                                 duplex?: boolean;
                                 mode?: string;
                                 resolution?: number;
                                 source?: string;
                             } | null;
-                            standardProblems?: string[];
-                            state?: string;
-                            type?: string;
-                            vendor?: string;
+                            standardProblems: string[];
+                            /** @enum {string} */
+                            state: "ready" | "busy" | "unreachable";
+                            type: string;
+                            vendor: string;
                         }[];
                     };
                 };
@@ -4570,48 +4574,49 @@ export interface operations {
                 content: {
                     "application/json": {
                         batchId?: string;
-                        device?: string;
+                        device: string;
                         error?: {
-                            code?: string;
+                            code: string;
                             details?: {
                                 [key: string]: unknown;
                             };
-                            message?: string;
-                            messageEn?: string;
+                            message: string;
+                            messageEn: string;
                         };
-                        host?: string;
-                        id?: string;
-                        model?: string;
+                        host: string;
+                        id: string;
+                        model: string;
                         options?: {
-                            active?: boolean;
-                            advanced?: boolean;
-                            constraint?: {
+                            active: boolean;
+                            advanced: boolean;
+                            constraint: {
                                 max?: number;
                                 min?: number;
                                 quant?: number;
-                                type?: string;
+                                type: string;
                                 values?: (string | number)[];
                             };
-                            description?: string;
+                            description: string;
                             group?: string;
-                            name?: string;
-                            settable?: boolean;
-                            title?: string;
-                            type?: string;
-                            unit?: string;
+                            name: string;
+                            settable: boolean;
+                            title: string;
+                            type: string;
+                            unit: string;
                             value?: boolean | number | string | (boolean | number)[];
                         }[];
-                        profile?: {
+                        profile: {
                             depth?: number;
                             duplex?: boolean;
                             mode?: string;
                             resolution?: number;
                             source?: string;
                         } | null;
-                        standardProblems?: string[];
-                        state?: string;
-                        type?: string;
-                        vendor?: string;
+                        standardProblems: string[];
+                        /** @enum {string} */
+                        state: "ready" | "busy" | "unreachable";
+                        type: string;
+                        vendor: string;
                     };
                 };
             };
@@ -4650,48 +4655,49 @@ export interface operations {
                 content: {
                     "application/json": {
                         batchId?: string;
-                        device?: string;
+                        device: string;
                         error?: {
-                            code?: string;
+                            code: string;
                             details?: {
                                 [key: string]: unknown;
                             };
-                            message?: string;
-                            messageEn?: string;
+                            message: string;
+                            messageEn: string;
                         };
-                        host?: string;
-                        id?: string;
-                        model?: string;
+                        host: string;
+                        id: string;
+                        model: string;
                         options?: {
-                            active?: boolean;
-                            advanced?: boolean;
-                            constraint?: {
+                            active: boolean;
+                            advanced: boolean;
+                            constraint: {
                                 max?: number;
                                 min?: number;
                                 quant?: number;
-                                type?: string;
+                                type: string;
                                 values?: (string | number)[];
                             };
-                            description?: string;
+                            description: string;
                             group?: string;
-                            name?: string;
-                            settable?: boolean;
-                            title?: string;
-                            type?: string;
-                            unit?: string;
+                            name: string;
+                            settable: boolean;
+                            title: string;
+                            type: string;
+                            unit: string;
                             value?: boolean | number | string | (boolean | number)[];
                         }[];
-                        profile?: {
+                        profile: {
                             depth?: number;
                             duplex?: boolean;
                             mode?: string;
                             resolution?: number;
                             source?: string;
                         } | null;
-                        standardProblems?: string[];
-                        state?: string;
-                        type?: string;
-                        vendor?: string;
+                        standardProblems: string[];
+                        /** @enum {string} */
+                        state: "ready" | "busy" | "unreachable";
+                        type: string;
+                        vendor: string;
                     };
                 };
             };
@@ -4799,31 +4805,31 @@ export interface operations {
                     "application/json": {
                         facets?: {
                             documentType?: {
-                                count?: number;
-                                value?: string;
+                                count: number;
+                                value: string;
                             }[];
                             issuedYear?: {
-                                count?: number;
-                                value?: string;
+                                count: number;
+                                value: string;
                             }[];
                             replica?: {
-                                count?: number;
-                                value?: string;
+                                count: number;
+                                value: string;
                             }[];
                             status?: {
-                                count?: number;
-                                value?: string;
+                                count: number;
+                                value: string;
                             }[];
                             unit?: {
-                                count?: number;
-                                value?: string;
+                                count: number;
+                                value: string;
                             }[];
                             validity?: {
-                                count?: number;
-                                value?: string;
+                                count: number;
+                                value: string;
                             }[];
                         };
-                        results?: {
+                        results: {
                             fields?: {
                                 documentNumber?: string;
                                 documentType?: string;
@@ -4831,13 +4837,13 @@ export interface operations {
                                 issuer?: string;
                             };
                             matchedFields?: string[];
-                            recordId?: string;
+                            recordId: string;
                             /** @description province: the district replica (peer ID) the record came from */
                             replica?: string;
-                            score?: number;
-                            snippet?: string;
+                            score: number;
+                            snippet: string;
                         }[];
-                        total?: number;
+                        total: number;
                     };
                 };
             };
@@ -5584,19 +5590,19 @@ export interface operations {
                      */
                     "application/json": {
                         agencyCode?: string | null;
-                        code?: string;
+                        code: string;
                         createdAt?: string;
                         formerNames?: {
                             name?: string;
                             until?: string;
                         }[];
                         /** @enum {string} */
-                        level?: "province" | "district" | "commune";
+                        level: "province" | "district" | "commune";
                         mergedInto?: {
-                            code?: string;
-                            effective?: string;
+                            code: string;
+                            effective: string;
                         };
-                        name?: string;
+                        name: string;
                         override?: {
                             province?: {
                                 agencyCode?: string | null;
@@ -5609,8 +5615,8 @@ export interface operations {
                                 /** @enum {string} */
                                 level?: "province" | "district" | "commune";
                                 mergedInto?: {
-                                    code?: string;
-                                    effective?: string;
+                                    code: string;
+                                    effective: string;
                                 };
                                 name?: string;
                                 parent?: string | null;
@@ -5618,7 +5624,7 @@ export interface operations {
                             } | null;
                             since?: string;
                         };
-                        parent?: string | null;
+                        parent: string | null;
                         updatedAt?: string;
                     }[];
                 };
@@ -5664,19 +5670,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         agencyCode?: string | null;
-                        code?: string;
+                        code: string;
                         createdAt?: string;
                         formerNames?: {
                             name?: string;
                             until?: string;
                         }[];
                         /** @enum {string} */
-                        level?: "province" | "district" | "commune";
+                        level: "province" | "district" | "commune";
                         mergedInto?: {
-                            code?: string;
-                            effective?: string;
+                            code: string;
+                            effective: string;
                         };
-                        name?: string;
+                        name: string;
                         override?: {
                             province?: {
                                 agencyCode?: string | null;
@@ -5689,8 +5695,8 @@ export interface operations {
                                 /** @enum {string} */
                                 level?: "province" | "district" | "commune";
                                 mergedInto?: {
-                                    code?: string;
-                                    effective?: string;
+                                    code: string;
+                                    effective: string;
                                 };
                                 name?: string;
                                 parent?: string | null;
@@ -5698,7 +5704,7 @@ export interface operations {
                             } | null;
                             since?: string;
                         };
-                        parent?: string | null;
+                        parent: string | null;
                         updatedAt?: string;
                     };
                 };
@@ -5737,8 +5743,8 @@ export interface operations {
                         /** @enum {string} */
                         level?: "province" | "district" | "commune";
                         mergedInto?: {
-                            code?: string;
-                            effective?: string;
+                            code: string;
+                            effective: string;
                         };
                         name?: string;
                         names?: string[];
@@ -5754,8 +5760,8 @@ export interface operations {
                                 /** @enum {string} */
                                 level?: "province" | "district" | "commune";
                                 mergedInto?: {
-                                    code?: string;
-                                    effective?: string;
+                                    code: string;
+                                    effective: string;
                                 };
                                 name?: string;
                                 parent?: string | null;
@@ -5810,19 +5816,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         agencyCode?: string | null;
-                        code?: string;
+                        code: string;
                         createdAt?: string;
                         formerNames?: {
                             name?: string;
                             until?: string;
                         }[];
                         /** @enum {string} */
-                        level?: "province" | "district" | "commune";
+                        level: "province" | "district" | "commune";
                         mergedInto?: {
-                            code?: string;
-                            effective?: string;
+                            code: string;
+                            effective: string;
                         };
-                        name?: string;
+                        name: string;
                         override?: {
                             province?: {
                                 agencyCode?: string | null;
@@ -5835,8 +5841,8 @@ export interface operations {
                                 /** @enum {string} */
                                 level?: "province" | "district" | "commune";
                                 mergedInto?: {
-                                    code?: string;
-                                    effective?: string;
+                                    code: string;
+                                    effective: string;
                                 };
                                 name?: string;
                                 parent?: string | null;
@@ -5844,7 +5850,7 @@ export interface operations {
                             } | null;
                             since?: string;
                         };
-                        parent?: string | null;
+                        parent: string | null;
                         updatedAt?: string;
                     };
                 };
@@ -5926,19 +5932,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         agencyCode?: string | null;
-                        code?: string;
+                        code: string;
                         createdAt?: string;
                         formerNames?: {
                             name?: string;
                             until?: string;
                         }[];
                         /** @enum {string} */
-                        level?: "province" | "district" | "commune";
+                        level: "province" | "district" | "commune";
                         mergedInto?: {
-                            code?: string;
-                            effective?: string;
+                            code: string;
+                            effective: string;
                         };
-                        name?: string;
+                        name: string;
                         override?: {
                             province?: {
                                 agencyCode?: string | null;
@@ -5951,8 +5957,8 @@ export interface operations {
                                 /** @enum {string} */
                                 level?: "province" | "district" | "commune";
                                 mergedInto?: {
-                                    code?: string;
-                                    effective?: string;
+                                    code: string;
+                                    effective: string;
                                 };
                                 name?: string;
                                 parent?: string | null;
@@ -5960,7 +5966,7 @@ export interface operations {
                             } | null;
                             since?: string;
                         };
-                        parent?: string | null;
+                        parent: string | null;
                         updatedAt?: string;
                     };
                 };
@@ -5990,19 +5996,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         agencyCode?: string | null;
-                        code?: string;
+                        code: string;
                         createdAt?: string;
                         formerNames?: {
                             name?: string;
                             until?: string;
                         }[];
                         /** @enum {string} */
-                        level?: "province" | "district" | "commune";
+                        level: "province" | "district" | "commune";
                         mergedInto?: {
-                            code?: string;
-                            effective?: string;
+                            code: string;
+                            effective: string;
                         };
-                        name?: string;
+                        name: string;
                         override?: {
                             province?: {
                                 agencyCode?: string | null;
@@ -6015,8 +6021,8 @@ export interface operations {
                                 /** @enum {string} */
                                 level?: "province" | "district" | "commune";
                                 mergedInto?: {
-                                    code?: string;
-                                    effective?: string;
+                                    code: string;
+                                    effective: string;
                                 };
                                 name?: string;
                                 parent?: string | null;
@@ -6024,7 +6030,7 @@ export interface operations {
                             } | null;
                             since?: string;
                         };
-                        parent?: string | null;
+                        parent: string | null;
                         updatedAt?: string;
                     };
                 };
