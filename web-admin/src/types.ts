@@ -1,9 +1,10 @@
 /**
- * The shapes the app reads from the API. Answers with a route schema are aliases of the types generated from it
- * (./api/schema.d.ts, see ./api/contract.ts); the rest are still written here by hand.
+ * The shapes the app reads from the API: names for the types generated from the route schemas (./api/schema.d.ts
+ * and ./api/enums.ts, see ./api/contract.ts). Never write an answer's shape here by hand: alias it.
  */
 import type { Answer, components } from './api/contract.js'
 
+export { FIELD_NAMES } from './api/enums.js'
 
 /** GET /api/v1/session: who is calling, what they may do. */
 export type SessionInfo = Answer<'/api/v1/session'>
@@ -27,11 +28,7 @@ export type Dashboard = Answer<'/api/v1/dashboard'>
 /** GET /api/v1/sync/status (either role; the dashboard's `replication` too). */
 export type SyncStatus = Answer<'/api/v1/sync/status'>
 
-export const FIELD_NAMES = [
-  'documentType', 'documentNumber', 'issuedDate', 'issuer', 'summary',
-  'signer', 'signerTitle', 'subjectName', 'subjectId', 'validUntil'
-] as const
-export type FieldName = typeof FIELD_NAMES[number]
+export type FieldName = components['schemas']['FieldName']
 export const EDITABLE_CODES = ['dossierCode', 'procedureCode', 'resultTypeCode', 'box', 'file'] as const
 export type CodeName = typeof EDITABLE_CODES[number]
 
@@ -44,10 +41,8 @@ export type Party = RecordView['parties']['value'][number]
 export type RecordStatus = components['schemas']['RecordStatus']
 export type ValidityState = components['schemas']['Validity']
 
-
 /** Roles extraction gives; a reviewer picks one of them. */
 export const PARTY_ROLES = ['holder', 'owner', 'establishment', 'household', 'husband', 'wife', 'child', 'deceased', 'representative', 'enterprise', 'beneficiary', 'mother', 'father'] as const
-
 
 /** One record of GET /api/v1/records. */
 export type RecordSummary = Answer<'/api/v1/records'>['records'][number]

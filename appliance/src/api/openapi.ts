@@ -5,6 +5,7 @@
  * say (binary bodies, other media types) and the examples of the main routes are added from the tables below.
  */
 import type { FastifyInstance, RouteOptions } from 'fastify'
+import { FIELD_NAMES } from '../extract/index.js'
 import { RECORD_STATUSES, VALIDITY_STATES } from '../store/index.js'
 
 export interface CollectedRoute {
@@ -61,7 +62,8 @@ const ERROR_SCHEMA = {
  */
 const ENUMS: Record<string, Json> = {
   RecordStatus: { type: 'string', enum: [...RECORD_STATUSES], 'x-const-name': 'RECORD_STATUSES', description: 'A record\'s status: draft (to review), approved, archived (signed)' },
-  Validity: { type: 'string', enum: [...VALIDITY_STATES], 'x-const-name': 'VALIDITY_STATES', description: 'The legal validity of a record\'s result' }
+  Validity: { type: 'string', enum: [...VALIDITY_STATES], 'x-const-name': 'VALIDITY_STATES', description: 'The legal validity of a record\'s result' },
+  FieldName: { type: 'string', enum: [...FIELD_NAMES], 'x-const-name': 'FIELD_NAMES', description: 'The fields extraction reads from a result, in the order they are shown' }
 }
 
 const binary = (types: string[]): Json => Object.fromEntries(types.map(t => [t, { schema: { type: 'string', format: 'binary' } }]))

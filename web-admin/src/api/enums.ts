@@ -6,6 +6,8 @@
 
 import type { components } from './schema.js'
 
+/** The fields extraction reads from a result, in the order they are shown */
+export const FIELD_NAMES: ReadonlyArray<components['schemas']['FieldName']> = ["documentType", "documentNumber", "issuedDate", "issuer", "summary", "signer", "signerTitle", "subjectName", "subjectId", "validUntil"]
 /** A record's status: draft (to review), approved, archived (signed) */
 export const RECORD_STATUSES: ReadonlyArray<components['schemas']['RecordStatus']> = ["draft", "approved", "archived"]
 /** The legal validity of a record's result */

@@ -1333,6 +1333,11 @@ export interface components {
             messageEn: string;
         };
         /**
+         * @description The fields extraction reads from a result, in the order they are shown
+         * @enum {string}
+         */
+        FieldName: "documentType" | "documentNumber" | "issuedDate" | "issuer" | "summary" | "signer" | "signerTitle" | "subjectName" | "subjectId" | "validUntil";
+        /**
          * @description A record's status: draft (to review), approved, archived (signed)
          * @enum {string}
          */
