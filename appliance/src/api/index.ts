@@ -6,8 +6,11 @@
 import cookie from '@fastify/cookie'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { loadConfig } from '../config/index.js'
 import { AppError } from '../errors/index.js'
+import { createLogger } from '../log/index.js'
 import { authPlugin } from './auth.js'
+import { inertServices } from './contract.js'
 import { installErrorHandler } from './errors.js'
 import accessRoutes from './routes/access.js'
 import adminRoutes from './routes/admin.js'
@@ -74,4 +77,24 @@ export async function buildApi ({ services, log, local = false }: ApiOptions): P
   await app.register(import('./routes/dashboard.js'), opts)
   if (!local) await app.register(import('./routes/web-admin.js'))
   return app
+}
+
+/** The contract's version field: fixed, so the document (and the web admin's types made from it) depend on the schemas only. */
+export const CONTRACT_VERSION = 'contract'
+
+/**
+ * The OpenAPI document of `/api/v1` from the route schemas alone: the same `buildApi` with inert services and the
+ * default settings, asked for its document through `inject` (nothing listens, nothing is opened on disk). The build
+ * turns it into `web-admin/src/api/schema.d.ts` (firmware-scripts/gen-api-types.mjs).
+ */
+export async function contractDocument (): Promise<Record<string, any>> {
+  const config = loadConfig({ env: {}, overrides: { logLevel: 'silent' } })
+  const app = await buildApi({ services: inertServices(CONTRACT_VERSION, config), log: createLogger('silent') })
+  try {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })
+    if (res.statusCode !== 200) throw new Error(`openapi.json answered ${res.statusCode}: ${res.body}`)
+    return res.json()
+  } finally {
+    await app.close()
+  }
 }

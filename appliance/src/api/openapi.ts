@@ -5,6 +5,8 @@
  * say (binary bodies, other media types) and the examples of the main routes are added from the tables below.
  */
 import type { FastifyInstance, RouteOptions } from 'fastify'
+import { FIELD_NAMES } from '../extract/index.js'
+import { RECORD_STATUSES, VALIDITY_STATES } from '../store/index.js'
 
 export interface CollectedRoute {
   method: string
@@ -52,6 +54,16 @@ const ERROR_SCHEMA = {
     details: { type: 'object' }
   },
   example: { error: 'UNKNOWN_UNIT', message: 'Không tìm thấy đơn vị với mã này', messageEn: 'No unit has this code', details: { unit: '999' } }
+}
+
+/**
+ * The lists of values clients name (in filters, in select boxes), each from the module that owns it. `x-const-name`
+ * is the name of the list in the code: the web admin's generated `api/enums.ts` exports it under that name.
+ */
+const ENUMS: Record<string, Json> = {
+  RecordStatus: { type: 'string', enum: [...RECORD_STATUSES], 'x-const-name': 'RECORD_STATUSES', description: 'A record\'s status: draft (to review), approved, archived (signed)' },
+  Validity: { type: 'string', enum: [...VALIDITY_STATES], 'x-const-name': 'VALIDITY_STATES', description: 'The legal validity of a record\'s result' },
+  FieldName: { type: 'string', enum: [...FIELD_NAMES], 'x-const-name': 'FIELD_NAMES', description: 'The fields extraction reads from a result, in the order they are shown' }
 }
 
 const binary = (types: string[]): Json => Object.fromEntries(types.map(t => [t, { schema: { type: 'string', format: 'binary' } }]))
@@ -178,7 +190,7 @@ export function buildOpenApi (routes: readonly CollectedRoute[], info: { version
     servers: [{ url: '/' }],
     paths,
     components: {
-      schemas: { Error: ERROR_SCHEMA },
+      schemas: { Error: ERROR_SCHEMA, ...ENUMS },
       responses: { Error: { description: 'An error from the catalogue', content: { [JSON_TYPE]: { schema: { $ref: '#/components/schemas/Error' } } } } },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A machine token (`sohoa token create`), scopes ingest, read, admin' },

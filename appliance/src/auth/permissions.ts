@@ -11,7 +11,8 @@ import type { Role, Scope } from '../store/index.js'
  * always audited, like a lookup): the people who must find a citizen's papers (reviewers, admins), not operators
  * scanning, auditors reading the trail, or read tokens.
  */
-export type Permission = 'ingest' | 'read' | 'review' | 'admin' | 'integration' | 'audit' | 'person'
+export const PERMISSIONS = ['ingest', 'read', 'review', 'admin', 'integration', 'audit', 'person'] as const
+export type Permission = typeof PERMISSIONS[number]
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ['ingest', 'read', 'review', 'admin', 'audit', 'person'],

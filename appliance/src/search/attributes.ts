@@ -13,12 +13,12 @@
 import { AppError } from '../errors/index.js'
 import { FIELD_NAMES, type FieldName } from '../extract/types.js'
 import type { AttrValue, DocAttrs } from '../store/search-index.js'
+import { RECORD_STATUSES, VALIDITY_STATES } from '../store/index.js'
 import { foldVietnamese } from './fold.js'
 
-export const RECORD_STATUSES = ['draft', 'approved', 'archived'] as const
-export type RecordStatusValue = typeof RECORD_STATUSES[number]
-export const VALIDITY_STATES = ['valid', 'expired', 'revoked', 'replaced'] as const
-export type ValidityValue = typeof VALIDITY_STATES[number]
+// The lists belong to the record (store/types.ts); the index checks attributes against them.
+export { RECORD_STATUSES, VALIDITY_STATES }
+export type { RecordStatus as RecordStatusValue, Validity as ValidityValue } from '../store/index.js'
 
 /** The derived attribute exact document-number lookups compare. */
 export const DOCUMENT_NUMBER_KEY = 'documentNumberKey'

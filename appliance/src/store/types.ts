@@ -57,9 +57,14 @@ export interface PageText {
   height: number
 }
 
-export type RecordStatus = 'draft' | 'approved' | 'archived'
-
-export type Validity = 'valid' | 'expired' | 'revoked' | 'replaced'
+/**
+ * A record's status and its legal validity: the one list of each. The route schemas (`enum`), the search index's
+ * checks and the web admin (through the generated API types) all read these.
+ */
+export const RECORD_STATUSES = ['draft', 'approved', 'archived'] as const
+export type RecordStatus = typeof RECORD_STATUSES[number]
+export const VALIDITY_STATES = ['valid', 'expired', 'revoked', 'replaced'] as const
+export type Validity = typeof VALIDITY_STATES[number]
 export type Retention = 'permanent' | '70y' | '50y' | '30y' | '20y' | '10y' | '5y'
 export const RETENTIONS: readonly Retention[] = ['permanent', '70y', '50y', '30y', '20y', '10y', '5y']
 
@@ -153,13 +158,16 @@ export interface RecordVersion {
   changes: Record<string, { from: unknown, to: unknown }>
 }
 
-export type BatchStatus = 'open' | 'scanning' | 'paused' | 'finished' | 'cancelled'
+export const BATCH_STATUSES = ['open', 'scanning', 'paused', 'finished', 'cancelled'] as const
+export type BatchStatus = typeof BATCH_STATUSES[number]
+/** How pages arrived: an HTTP post, an import, a scanner, FTP, a watched folder. */
+export const BATCH_SOURCES = ['api', 'import', 'scanner', 'ftp', 'folder'] as const
+export type BatchSource = typeof BATCH_SOURCES[number]
 
 export interface Batch {
   id: string
   unit: string
-  /** How pages arrived: an HTTP post, an import, a scanner, FTP, a watched folder. */
-  source: 'api' | 'import' | 'scanner' | 'ftp' | 'folder'
+  source: BatchSource
   status: BatchStatus
   reason?: string
   recordIds: string[]

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { get, qs } from '../api.js'
+import { RECORD_STATUSES, VALIDITY_STATES } from '../api/enums.js'
 import { Snippet } from '../components/snippet.js'
 import { Badge, ErrorBox, Loading, Notice } from '../components/ui.js'
 import { fmtDateTime, fmtIsoDate, shortId } from '../format.js'
@@ -79,13 +80,13 @@ export function SearchPage () {
             <label>{t('search.status')}
               <select name='status' value={form.status} onChange={set('status')}>
                 <option value=''>{t('search.any')}</option>
-                {['draft', 'approved', 'archived'].map(s => <option key={s} value={s}>{t(`status.${s}` as MessageKey)}</option>)}
+                {RECORD_STATUSES.map(s => <option key={s} value={s}>{t(`status.${s}`)}</option>)}
               </select>
             </label>
             <label>{t('search.validity')}
               <select name='validity' value={form.validity} onChange={set('validity')}>
                 <option value=''>{t('search.any')}</option>
-                {['valid', 'expired', 'revoked', 'replaced'].map(s => <option key={s} value={s}>{t(`validity.${s}` as MessageKey)}</option>)}
+                {VALIDITY_STATES.map(s => <option key={s} value={s}>{t(`validity.${s}`)}</option>)}
               </select>
             </label>
           </div>

@@ -4,12 +4,14 @@ import type { Services } from '../types.js'
 
 const tokenSchema = {
   type: 'object',
-  properties: { id: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string' }, createdAt: { type: 'string' }, createdBy: { type: 'string' }, revokedAt: { type: 'string' } }
+  required: ['id', 'name', 'scope', 'createdAt'],
+  properties: { id: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string', enum: SCOPES }, createdAt: { type: 'string' }, createdBy: { type: 'string' }, revokedAt: { type: 'string' } }
 } as const
 
 const userSchema = {
   type: 'object',
-  properties: { username: { type: 'string' }, displayName: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, disabled: { type: 'boolean' }, createdAt: { type: 'string' } }
+  required: ['username', 'roles'],
+  properties: { username: { type: 'string' }, displayName: { type: 'string' }, roles: { type: 'array', items: { type: 'string', enum: ROLES } }, disabled: { type: 'boolean' }, createdAt: { type: 'string' } }
 } as const
 
 /** Users and tokens: admin only. Secrets appear once, in the answer that creates them. */
@@ -18,7 +20,7 @@ export default async function accessRoutes (app: FastifyInstance, { services }: 
     config: { permission: 'admin' },
     schema: {
       body: { type: 'object', additionalProperties: false, required: ['name', 'scope'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, scope: { enum: [...SCOPES] } } },
-      response: { 201: { type: 'object', properties: { token: tokenSchema, secret: { type: 'string' } } } }
+      response: { 201: { type: 'object', required: ['token', 'secret'], properties: { token: tokenSchema, secret: { type: 'string' } } } }
     }
   }, async (request, reply) => {
     const created = await services.auth.createToken({ ...request.body, createdBy: request.principal!.id })

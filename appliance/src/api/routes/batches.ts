@@ -1,14 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors/index.js'
+import { BATCH_SOURCES, BATCH_STATUSES, STAGES } from '../../store/index.js'
 import type { Services } from '../types.js'
 
+const stage = { type: 'string', enum: STAGES } as const
 export const batchSchema = {
   type: 'object',
+  required: ['id', 'unit', 'source', 'status', 'pageCount', 'records', 'stages', 'done', 'failures', 'createdAt', 'updatedAt'],
   properties: {
-    id: { type: 'string' }, unit: { type: 'string' }, source: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' },
+    id: { type: 'string' }, unit: { type: 'string' }, source: { type: 'string', enum: BATCH_SOURCES }, status: { type: 'string', enum: BATCH_STATUSES }, reason: { type: 'string' },
     pageCount: { type: 'integer' }, records: { type: 'array', items: { type: 'string' } },
-    stages: { type: 'object', additionalProperties: { type: 'integer' } }, done: { type: 'boolean' },
-    failures: { type: 'array', items: { type: 'object', properties: { pageId: { type: 'string' }, recordId: { type: 'string' }, stage: { type: 'string' }, reason: { type: 'string' }, at: { type: 'string' } } } },
+    stages: { type: 'object', required: STAGES, properties: Object.fromEntries(STAGES.map(s => [s, { type: 'integer' }])) }, done: { type: 'boolean' },
+    failures: { type: 'array', items: { type: 'object', required: ['pageId', 'recordId', 'stage', 'reason', 'at'], properties: { pageId: { type: 'string' }, recordId: { type: 'string' }, stage, reason: { type: 'string' }, at: { type: 'string' } } } },
     createdAt: { type: 'string' }, updatedAt: { type: 'string' }
   }
 } as const

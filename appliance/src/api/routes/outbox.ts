@@ -72,7 +72,7 @@ const deadLetterSchema = {
     retriedAt: { type: 'string' },
     retriedBy: { type: 'string' },
     deliveredAt: { type: 'string' },
-    discarded: { type: 'object', properties: { at: { type: 'string' }, by: { type: 'string' }, reason: { type: 'string' } } }
+    discarded: { type: 'object', required: ['at', 'by', 'reason'], properties: { at: { type: 'string' }, by: { type: 'string' }, reason: { type: 'string' } } }
   }
 } as const
 

@@ -77,7 +77,7 @@ export default async function recordReviewRoutes (app: FastifyInstance, { servic
     schema: {
       params: idParam,
       body: { type: 'object', additionalProperties: false, required: ['atPage'], properties: { atPage: { type: 'integer', minimum: 2, maximum: 100000 } } },
-      response: { 200: { type: 'object', properties: { records: { type: 'array', items: { type: 'string' } } } } }
+      response: { 200: { type: 'object', required: ['records'], properties: { records: { type: 'array', items: { type: 'string' } } } } }
     }
   }, async (request) => {
     const [a, b] = await lifecycle.split(request.params.id, request.body.atPage, who(request))
@@ -105,6 +105,7 @@ export default async function recordReviewRoutes (app: FastifyInstance, { servic
           type: 'array',
           items: {
             type: 'object',
+            required: ['version', 'at', 'by', 'action', 'changes'],
             properties: {
               version: { type: 'integer' }, at: { type: 'string' }, by: { type: 'string' }, action: { type: 'string' },
               changes: { type: 'object', additionalProperties: { type: 'object', properties: { from: {}, to: {} } } }
@@ -124,7 +125,8 @@ export default async function recordReviewRoutes (app: FastifyInstance, { servic
           type: 'array',
           items: {
             type: 'object',
-            properties: { id: { type: 'string' }, type: { type: 'string' }, at: { type: 'string' }, agent: { type: 'string' }, outcome: { type: 'string' }, detail: { type: 'string' } }
+            required: ['id', 'type', 'at', 'agent', 'outcome'],
+            properties: { id: { type: 'string' }, type: { type: 'string' }, at: { type: 'string' }, agent: { type: 'string' }, outcome: { type: 'string', enum: ['success', 'failure'] }, detail: { type: 'string' } }
           }
         }
       }

@@ -9,9 +9,12 @@ const figures = {
   counted: { type: 'integer' }, countedArchived: { type: 'integer' }, percentOfCounted: { type: ['number', 'null'] },
   costVnd: { type: 'integer' }, rateReceived: { type: 'number' }, rateArchived: { type: 'number' }, forecast: { type: ['string', 'null'] }
 } as const
+const figureNames = Object.keys(figures)
+const level = { type: 'string', enum: ['province', 'district', 'commune'] } as const
 
 export const progressSchema = {
   type: 'object',
+  required: ['year', 'unit', 'generatedAt', 'unitPriceVnd', 'rows', 'byLevel', 'totals'],
   properties: {
     year: { type: ['integer', 'null'] },
     unit: { type: ['string', 'null'] },
@@ -21,15 +24,16 @@ export const progressSchema = {
       type: 'array',
       items: {
         type: 'object',
+        required: ['code', 'name', 'level', 'parent', 'mergedInto', 'includes', 'inTotal', ...figureNames],
         properties: {
-          code: { type: 'string' }, name: { type: 'string' }, level: { type: 'string' }, parent: { type: ['string', 'null'] },
+          code: { type: 'string' }, name: { type: 'string' }, level, parent: { type: ['string', 'null'] },
           mergedInto: { type: ['string', 'null'] }, includes: { type: 'array', items: { type: 'string' } }, inTotal: { type: 'boolean' },
           ...figures
         }
       }
     },
-    byLevel: { type: 'array', items: { type: 'object', properties: { level: { type: 'string' }, units: { type: 'integer' }, ...figures } } },
-    totals: { type: 'object', properties: figures }
+    byLevel: { type: 'array', items: { type: 'object', required: ['level', 'units', ...figureNames], properties: { level, units: { type: 'integer' }, ...figures } } },
+    totals: { type: 'object', required: figureNames, properties: figures }
   }
 } as const
 

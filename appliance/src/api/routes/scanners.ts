@@ -6,6 +6,7 @@ import { batchSchema } from './batches.js'
 
 const errorSchema = {
   type: 'object',
+  required: ['code', 'message', 'messageEn'],
   properties: { code: { type: 'string' }, message: { type: 'string' }, messageEn: { type: 'string' }, details: { type: 'object', additionalProperties: true } }
 } as const
 
@@ -16,11 +17,13 @@ const profileSchema = {
 
 const optionSchema = {
   type: 'object',
+  required: ['name', 'title', 'description', 'type', 'unit', 'constraint', 'active', 'settable', 'advanced'],
   properties: {
     name: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' }, group: { type: 'string' },
     type: { type: 'string' }, unit: { type: 'string' },
     constraint: {
       type: 'object',
+      required: ['type'],
       properties: { type: { type: 'string' }, min: { type: 'number' }, max: { type: 'number' }, quant: { type: 'number' }, values: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'number' }] } } }
     },
     value: { anyOf: [{ type: 'boolean' }, { type: 'number' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'boolean' }, { type: 'number' }] } }] },
@@ -30,9 +33,10 @@ const optionSchema = {
 
 const scannerSchema = {
   type: 'object',
+  required: ['id', 'host', 'device', 'vendor', 'model', 'type', 'state', 'profile', 'standardProblems'],
   properties: {
     id: { type: 'string' }, host: { type: 'string' }, device: { type: 'string' }, vendor: { type: 'string' }, model: { type: 'string' }, type: { type: 'string' },
-    state: { type: 'string' }, error: errorSchema, batchId: { type: 'string' },
+    state: { type: 'string', enum: ['ready', 'busy', 'unreachable'] }, error: errorSchema, batchId: { type: 'string' },
     options: { type: 'array', items: optionSchema },
     profile: profileSchema,
     standardProblems: { type: 'array', items: { type: 'string' } }
@@ -66,8 +70,9 @@ export default async function scannerRoutes (app: FastifyInstance, { services }:
       response: {
         200: {
           type: 'object',
+          required: ['hosts', 'scanners'],
           properties: {
-            hosts: { type: 'array', items: { type: 'object', properties: { host: { type: 'string' }, state: { type: 'string' }, error: errorSchema } } },
+            hosts: { type: 'array', items: { type: 'object', required: ['host', 'state'], properties: { host: { type: 'string' }, state: { type: 'string', enum: ['reachable', 'unreachable'] }, error: errorSchema } } },
             scanners: { type: 'array', items: scannerSchema }
           }
         }

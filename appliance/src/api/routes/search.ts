@@ -26,10 +26,11 @@ const listOf = (words: readonly string[]): string => `^(${words.join('|')})(,(${
 const ISSUED = '^\\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\\d|3[01]))?)?$'
 const documentTypeSchema = { type: 'string', minLength: 1, maxLength: 200 } as const
 
-const facetSchema = { type: 'array', items: { type: 'object', properties: { value: { type: 'string' }, count: { type: 'integer' } } } } as const
+const facetSchema = { type: 'array', items: { type: 'object', required: ['value', 'count'], properties: { value: { type: 'string' }, count: { type: 'integer' } } } } as const
 
 const hitSchema = {
   type: 'object',
+  required: ['recordId', 'score', 'snippet'],
   properties: {
     recordId: { type: 'string' },
     score: { type: 'number' },
@@ -76,6 +77,7 @@ export default async function searchRoutes (app: FastifyInstance, { services }: 
       response: {
         200: {
           type: 'object',
+          required: ['total', 'results'],
           properties: {
             total: { type: 'integer' },
             results: { type: 'array', items: hitSchema },

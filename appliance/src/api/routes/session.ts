@@ -2,11 +2,15 @@ import type { FastifyInstance } from 'fastify'
 import { LoginThrottle } from '../../auth/index.js'
 import { AppError, isAppError } from '../../errors/index.js'
 import { SESSION_COOKIE } from '../auth.js'
+import { PERMISSIONS } from '../../auth/index.js'
+import { ROLES } from '../../store/index.js'
 import type { Services } from '../types.js'
 
+const roles = { type: 'array', items: { type: 'string', enum: ROLES } } as const
 const userSchema = {
   type: 'object',
-  properties: { username: { type: 'string' }, displayName: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }
+  required: ['username', 'roles'],
+  properties: { username: { type: 'string' }, displayName: { type: 'string' }, roles }
 } as const
 
 export default async function sessionRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
@@ -21,7 +25,7 @@ export default async function sessionRoutes (app: FastifyInstance, { services }:
         type: 'object', additionalProperties: false, required: ['username', 'password'],
         properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 1024 } }
       },
-      response: { 200: { type: 'object', properties: { user: userSchema, csrfToken: { type: 'string' } } } }
+      response: { 200: { type: 'object', required: ['user', 'csrfToken'], properties: { user: userSchema, csrfToken: { type: 'string' } } } }
     }
   }, async (request, reply) => {
     const name = request.body.username.trim().toLowerCase()
@@ -48,7 +52,15 @@ export default async function sessionRoutes (app: FastifyInstance, { services }:
 
   app.get('/api/v1/session', {
     config: { permission: 'read' },
-    schema: { response: { 200: { type: 'object', properties: { kind: { type: 'string' }, id: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } }, csrfToken: { type: 'string' } } } } }
+    schema: {
+      response: {
+        200: {
+          type: 'object',
+          required: ['kind', 'id', 'roles', 'permissions'],
+          properties: { kind: { type: 'string', enum: ['user', 'token', 'local'] }, id: { type: 'string' }, roles, permissions: { type: 'array', items: { type: 'string', enum: PERMISSIONS } }, csrfToken: { type: 'string' } }
+        }
+      }
+    }
   }, async (request) => {
     const p = request.principal
     if (!p) throw new AppError('UNAUTHENTICATED')

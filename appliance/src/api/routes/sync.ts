@@ -31,6 +31,48 @@ const districtSchema = {
 const revocation = { type: ['object', 'null'], properties: { at: { type: 'string' }, after: { type: 'integer' }, reason: { type: 'string' } } } as const
 const peerSchema = { type: 'object', properties: { peerId: { type: 'string' }, unit: { type: 'string' }, replica: { type: 'string' }, addedAt: { type: 'string' }, revoked: revocation } } as const
 
+const nullableText = { type: ['string', 'null'] } as const
+/**
+ * The status, either role. Its shape differs by role, so the fields both send are required, those of one role
+ * are optional, and anything else (a diagnostic added later) still passes (`additionalProperties`): nothing is
+ * stripped. The dashboard's `replication` is this too.
+ */
+export const syncStatusSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['role', 'peerId', 'online', 'listen', 'window', 'bandwidth', 'running', 'entriesBehind', 'bytesBehind', 'rate', 'bytesSent', 'bytesReceived', 'lastSuccess', 'lastError', 'lastContact'],
+  properties: {
+    role: { type: 'string', enum: ['district', 'province'] },
+    peerId: { type: 'string' },
+    online: { type: 'boolean' },
+    listen: { type: 'array', items: { type: 'string' } },
+    window: { type: 'object', required: ['open', 'nextStart', 'nextEnd'], properties: { open: { type: 'boolean' }, nextStart: nullableText, nextEnd: nullableText } },
+    bandwidth: { type: 'number' },
+    running: { type: 'boolean' },
+    head: { type: 'integer' },
+    acked: { type: 'integer' },
+    entriesBehind: { type: 'integer' },
+    bytesBehind: { type: 'integer' },
+    rate: { type: 'number' },
+    bytesSent: { type: 'integer' },
+    bytesReceived: { type: 'integer' },
+    lastSuccess: nullableText,
+    lastError: nullableText,
+    lastContact: nullableText,
+    refused: failure,
+    province: { type: 'array', items: { type: 'string' } },
+    districts: { type: 'integer' },
+    restore: {
+      type: 'object',
+      required: ['state', 'startedAt', 'finishedAt', 'entries', 'totalEntries', 'bytes', 'error'],
+      properties: {
+        state: { type: 'string', enum: ['idle', 'running', 'done', 'failed'] }, startedAt: nullableText, finishedAt: nullableText,
+        entries: { type: 'integer' }, totalEntries: { type: 'integer' }, bytes: { type: 'integer' }, error: nullableText
+      }
+    }
+  }
+} as const
+
 export default async function syncRoutes (app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const sync = (): SyncService => {
     if (!services.sync) throw new AppError('SYNC_DISABLED')
@@ -47,8 +89,7 @@ export default async function syncRoutes (app: FastifyInstance, { services }: { 
     return s
   }
 
-  // The status is a diagnostic document (its shape differs by role); no response schema strips it.
-  app.get('/api/v1/sync/status', { config: { permission: 'read' } }, async () => await sync().status())
+  app.get('/api/v1/sync/status', { config: { permission: 'read' }, schema: { response: { 200: syncStatusSchema } } }, async () => await sync().status())
 
   app.post('/api/v1/sync/run', { config: { permission: 'admin' } }, async () => await district().run())
 

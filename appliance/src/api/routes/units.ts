@@ -12,7 +12,7 @@ const unitProperties = {
   parent: { type: ['string', 'null'] },
   agencyCode: { type: ['string', 'null'] },
   formerNames: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, until: { type: 'string' } } } },
-  mergedInto: { type: 'object', properties: { code: { type: 'string' }, effective: { type: 'string' } } },
+  mergedInto: { type: 'object', required: ['code', 'effective'], properties: { code: { type: 'string' }, effective: { type: 'string' } } },
   createdAt: { type: 'string' },
   updatedAt: { type: 'string' }
 } as const
@@ -25,6 +25,7 @@ const overrideSchema = <P extends object>(properties: P) => ({
 
 export const unitSchema = {
   type: 'object',
+  required: ['code', 'name', 'level', 'parent'],
   properties: { ...unitProperties, override: overrideSchema(unitProperties) }
 } as const
 
