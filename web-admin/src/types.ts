@@ -61,7 +61,7 @@ export interface BatchView {
 export interface Dashboard {
   generatedAt: string
   pages: { today: number, week: number, last7Days: number, bytesLast7Days: number }
-  queue: { received: number, prepared: number, recognized: number, indexed: number, failed: number, depth: number } | null
+  queue: { received: number, prepared: number, recognized: number, indexed: number, failed: number, depth: number, steps?: Record<'segment' | 'extract' | 'archive' | 'index', { pending: number, runs: number }> } | null
   ocr: { lastHour: number, windowMinutes: number }
   failures: {
     pages: number

@@ -6,7 +6,8 @@
  */
 import { statfs } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
-import type { StageEvent } from '../../pipeline/index.js'
+import type { Pipeline, StageEvent } from '../../pipeline/index.js'
+import { RECORD_STEPS, type RecordStepName } from '../../store/index.js'
 import type { ScannerList } from '../../scanner/index.js'
 import type { Page } from '../../store/index.js'
 import type { Services } from '../types.js'
@@ -24,7 +25,8 @@ const FAILURES_LISTED = 20
 export interface DashboardView {
   generatedAt: string
   pages: { today: number, week: number, last7Days: number, bytesLast7Days: number }
-  queue: { received: number, prepared: number, recognized: number, indexed: number, failed: number, depth: number } | null
+  /** Pages per stage, and the record steps: jobs pending and runs since start, per step. */
+  queue: { received: number, prepared: number, recognized: number, indexed: number, failed: number, depth: number, steps: RecordStepsFigures } | null
   ocr: { lastHour: number, windowMinutes: number }
   failures: {
     pages: number
@@ -36,13 +38,22 @@ export interface DashboardView {
   scanners: { hosts: Array<{ host: string, state: string }>, scanners: Array<{ id: string, host: string, device: string, vendor: string, model: string, state: string, batchId?: string }> } | null
 }
 
+export type RecordStepsFigures = Record<RecordStepName, { pending: number, runs: number }>
+
 const count = { type: 'integer' } as const
+const stepFigures = { type: 'object', properties: { pending: count, runs: count } } as const
 const responseSchema = {
   type: 'object',
   properties: {
     generatedAt: { type: 'string' },
     pages: { type: 'object', properties: { today: count, week: count, last7Days: count, bytesLast7Days: count } },
-    queue: { type: ['object', 'null'], properties: { received: count, prepared: count, recognized: count, indexed: count, failed: count, depth: count } },
+    queue: {
+      type: ['object', 'null'],
+      properties: {
+        received: count, prepared: count, recognized: count, indexed: count, failed: count, depth: count,
+        steps: { type: 'object', properties: Object.fromEntries(RECORD_STEPS.map(s => [s, stepFigures])) }
+      }
+    },
     ocr: { type: 'object', properties: { lastHour: count, windowMinutes: count } },
     failures: {
       type: 'object',
@@ -113,7 +124,7 @@ export class DashboardFigures {
     return {
       generatedAt: new Date(now).toISOString(),
       pages,
-      queue: pipeline !== undefined ? { ...pipeline.counts, depth: pipeline.depth } : null,
+      queue: pipeline !== undefined ? { ...pipeline.counts, depth: pipeline.depth, steps: await recordStepsFigures(pipeline) } : null,
       ocr: { lastHour: this.recognized.size, windowMinutes: Math.min(60, Math.floor((now - this.since) / 60_000)) },
       failures,
       disk: disk !== null ? { ...disk, daysLeft } : null,
@@ -207,4 +218,12 @@ export default async function dashboardRoutes (app: FastifyInstance, { services 
     config: { permission: 'read' },
     schema: { response: { 200: responseSchema } }
   }, async () => await figures.get())
+}
+
+/** Each record step's pending jobs (read from the store) and runs since start. */
+async function recordStepsFigures (pipeline: Pipeline): Promise<RecordStepsFigures> {
+  const runner = pipeline.recordSteps
+  const pending = runner !== undefined ? await runner.pending() : undefined
+  const runs = runner?.status().runs
+  return Object.fromEntries(RECORD_STEPS.map(s => [s, { pending: pending?.[s] ?? 0, runs: runs?.[s] ?? 0 }])) as RecordStepsFigures
 }
