@@ -2,7 +2,7 @@
  * The composition root: builds every service of one node from its configuration, in dependency order, and starts
  * and stops them in order. Nothing else constructs services.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeSync } from 'node:fs'
 import { chmod, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -43,10 +43,15 @@ function syncPollMs (): number | undefined {
  * TEST ONLY, off unless set: `SOHOA_TEST_KILL_AFTER_STEP=<record step>` makes the process SIGKILL itself right after
  * that record step's commit, so the crash tests can stop the appliance between any two record steps.
  */
-function testKillAfterStep (): ((step: RecordStepName) => void) | undefined {
+function testKillAfterStep (): ((step: RecordStepName, subject: string) => void) | undefined {
   const target = process.env.SOHOA_TEST_KILL_AFTER_STEP
   if (!target) return undefined
-  return (step) => { if (step === target) process.kill(process.pid, 'SIGKILL') }
+  return (step, subject) => {
+    if (step !== target) return
+    // Written synchronously: the logger's buffered lines die with the process.
+    writeSync(1, JSON.stringify({ msg: 'test kill after record step', step, subject }) + '\n')
+    process.kill(process.pid, 'SIGKILL')
+  }
 }
 
 /** The agent named in extraction events. */
