@@ -119,8 +119,10 @@ export class RecordStepRunner {
     const { store, log } = this.opts
     const size = this.opts.batch ?? 500
     let completed = 0
+    // Past the jobs that could not run: a page full of waiting subjects does not hide the ready ones behind it.
+    let after: string | undefined
     for (;;) {
-      const jobs = await store.listRecordJobs(step.name, size)
+      const jobs = await store.listRecordJobs(step.name, size, after)
       const now = Date.now()
       const bySubject = new Map<string, string[]>()
       for (const job of jobs) {
@@ -162,8 +164,9 @@ export class RecordStepRunner {
         const next = Math.min(...[...this.failures.values()].map(f => f.next))
         this.retryLater(Math.max(10, next - Date.now()))
       }
-      // A short page, or a full one where nothing could run: this step's pass is over.
-      if (jobs.length < size || progressed === 0) return completed
+      // A short page: this step's pass is over. After a full one, go on past what stayed (what ran is gone).
+      if (jobs.length < size) return completed
+      after = jobs[jobs.length - 1].key
     }
   }
 

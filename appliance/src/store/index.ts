@@ -305,10 +305,10 @@ export class Store {
   /** @internal Tx.commit's signal. */
   recordJobsWritten (): void { for (const fn of this.jobListeners) fn() }
 
-  /** Pending record jobs of one step, oldest first: `{ key, step, subject }`. */
-  async listRecordJobs (step: RecordStepName, limit: number): Promise<Array<{ key: string, step: RecordStepName, subject: string }>> {
+  /** Pending record jobs of one step, by subject, `limit` at a time after the key `after`: `{ key, step, subject }`. */
+  async listRecordJobs (step: RecordStepName, limit: number, after?: string): Promise<Array<{ key: string, step: RecordStepName, subject: string }>> {
     const out: Array<{ key: string, step: RecordStepName, subject: string }> = []
-    for await (const k of this.sub('recordjobs').keys({ gt: `${step}!`, lt: `${step}!\xff`, limit })) {
+    for await (const k of this.sub('recordjobs').keys({ gt: after ?? `${step}!`, lt: `${step}!\xff`, limit })) {
       const key = k as string
       out.push({ key, step, subject: parseRecordJobKey(key).subject })
     }
