@@ -12,8 +12,10 @@ import sharp from 'sharp'
 import t from 'tap'
 import { closeImaging, DEFAULT_MAX_PIXELS } from '../../appliance/src/imaging/index.js'
 import { createOcrPool } from '../../appliance/src/ocr/index.js'
-import { Pipeline } from '../../appliance/src/pipeline/index.js'
-import { createSteps } from '../../appliance/src/pipeline/steps.js'
+import { Inventory } from '../../appliance/src/inventory/index.js'
+import { createRecordSteps, createSteps, Pipeline, RecordStepRunner } from '../../appliance/src/pipeline/index.js'
+import { RecordLifecycle } from '../../appliance/src/records/index.js'
+import { Units } from '../../appliance/src/units/index.js'
 import type { BatchEvent } from '../../appliance/src/scanner/index.js'
 import { corpusTruth } from '../imaging/helpers.js'
 import { CORPUS } from '../helpers/tmp.js'
@@ -33,8 +35,13 @@ t.test('a sample document scanned through pnm becomes a searchable record', asyn
   await writeFile(file, Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`, 'ascii'), data]))
 
   const h = await openHarness(t, {
+    // The page steps and, after them, the record steps (segment, extract, index) as node.ts wires them.
     pipeline: async ({ store, records, search }) => new Pipeline({
-      store, log, maxAttempts: 2, steps: await createSteps({ store, records, search, ocr, ocrConcurrency: 1, maxPixels: DEFAULT_MAX_PIXELS })
+      store, log, maxAttempts: 2, steps: await createSteps({ store, records, search, ocr, ocrConcurrency: 1, maxPixels: DEFAULT_MAX_PIXELS }),
+      recordSteps: new RecordStepRunner({
+        store, log,
+        steps: createRecordSteps({ store, records, search, lifecycle: new RecordLifecycle(store), inventory: new Inventory(store, new Units(store)), extractor: 'test-extract' })
+      })
     })
   })
 
@@ -67,7 +74,10 @@ t.test('a sample document scanned through pnm becomes a searchable record', asyn
   t.match(record.pages[0], { dpi: 300, width: info.width, height: info.height, mime: 'image/png', ocrRuns: 1 })
   t.ok(record.text.includes(truth.so_ky_hieu), `the document number ${truth.so_ky_hieu} is in the text`)
   await waitFor(async () => (await h.records.get(record.id)).pages[0].stage === 'indexed', 30_000, 'indexing')
-  const found = await h.app.inject({ url: `/api/v1/search?q=${encodeURIComponent(truth.so_ky_hieu)}` })
+  // The page done, the record's index step follows (after its fields are read).
+  const search = async () => await h.app.inject({ url: `/api/v1/search?q=${encodeURIComponent(truth.so_ky_hieu)}` })
+  await waitFor(async () => JSON.stringify((await search()).json()).includes(record.id), 30_000, 'the record indexed')
+  const found = await search()
   t.equal(found.statusCode, 200)
   t.ok(JSON.stringify(found.json()).includes(record.id), 'found by its document number')
 })

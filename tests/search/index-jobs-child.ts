@@ -1,11 +1,10 @@
 /**
- * A process of its own for the index-jobs crash test: the store, the search service and the index job runner wired
- * as node.ts wires them. `seed` writes the records; `burst` changes and deletes records as fast as it can, printing
+ * A process of its own for the index-jobs crash test: the store, the search service and the record step runner with
+ * its `index` step, as node.ts wires them. `seed` writes the records; `burst` changes and deletes records as fast as it can, printing
  * each committed change, until it is killed; `check` drains the pending jobs and prints what search finds.
  */
 import pino from 'pino'
-import { IndexJobRunner } from '../../appliance/src/pipeline/index-jobs.js'
-import { indexRecord } from '../../appliance/src/pipeline/steps.js'
+import { indexRecord, RecordStepRunner } from '../../appliance/src/pipeline/index.js'
 import { Records } from '../../appliance/src/records/index.js'
 import { createSearchService } from '../../appliance/src/search/index.js'
 import { Store, type RecordEntry } from '../../appliance/src/store/index.js'
@@ -15,7 +14,7 @@ const n = Number(count)
 const store = await Store.open(dataDir)
 const records = new Records(store)
 const search = createSearchService(store.searchIndex)
-const runner = new IndexJobRunner({ store, index: async (id) => await indexRecord({ store, records, search }, id), log: pino({ level: 'silent' }) })
+const runner = new RecordStepRunner({ store, steps: [{ name: 'index', run: async (id) => await indexRecord({ store, records, search }, id) }], log: pino({ level: 'silent' }) })
 const id = (k: number): string => `r_crash${String(k).padStart(3, '0')}`
 const field = (value: string): RecordEntry['fields'] => ({ summary: { value, confidence: 1, boxes: [] } })
 
@@ -40,14 +39,14 @@ if (mode === 'seed') {
       : { ...record, deleted: undefined, fields: field(`doi${i}x`) }
     await store.tx().putRecord(next).commit()
     process.stdout.write(`${k} ${i}\n`)
-    // Every tenth change only: a kill then leaves several changes whose index work never ran in this process.
-    if (i % 10 === 9) runner.nudge()
+    // The runner is nudged by every commit (Store.onRecordJobs) and lags behind the burst: a kill leaves changes
+    // whose index work never ran in this process.
   }
 } else {
   runner.start()
   await new Promise(resolve => setTimeout(resolve, 50))
   await runner.idle()
-  const out: Record<string, unknown> = { pending: (await store.listIndexJobs(10)).length, records: [] }
+  const out: Record<string, unknown> = { pending: (await store.listRecordJobs('index', 10)).length, records: [] }
   for (let k = 0; k < n; k++) {
     const r = (await store.getRecord(id(k)))!
     const word = r.fields?.summary?.value ?? ''

@@ -1,8 +1,9 @@
 /**
  * Archiving an approved record: the signed "SAO Y" PDF/A, the OCR words as a file, the retention and validity from
  * the result-type table, then ONE atomic write holding the record's new state, its events and the signed log entry
- * that vouches for every file. Approved records left by a crash are archived at the next start; a crash between
- * storing the PDF and the log write leaves only an unreferenced file (never a half-archived record).
+ * that vouches for every file. It runs as the `archive` record step, whose job the approval wrote: a crash before
+ * the write runs it again at the next start; a crash between storing the PDF and the log write leaves only an
+ * unreferenced file (never a half-archived record).
  */
 import { stat } from 'node:fs/promises'
 import { AppError } from '../errors/index.js'
@@ -70,48 +71,13 @@ export function pdfFilename (record: RecordEntry, indexInDossier = 1): string {
 }
 
 export class Archiver {
-  private readonly queue: string[] = []
-  private running: Promise<void> | null = null
-  private stopped = false
-
   constructor (private readonly opts: ArchiverOptions) {}
 
-  /** Archives the approved records a crash or a stop left behind, then whatever is enqueued. */
-  async start (): Promise<void> {
-    for await (const record of this.opts.store.listRecords()) if (record.status === 'approved' && !record.deleted) this.enqueue(record.id)
-  }
-
-  enqueue (recordId: string): void {
-    if (this.stopped || this.queue.includes(recordId)) return
-    this.queue.push(recordId)
-    this.running ??= this.drain().finally(() => { this.running = null })
-  }
-
-  /** Resolves when nothing is queued (tests and shutdown). */
-  async idle (): Promise<void> {
-    while (this.running) await this.running
-  }
-
-  async stop (): Promise<void> {
-    this.stopped = true
-    this.queue.length = 0
-    await this.idle()
-  }
-
-  private async drain (): Promise<void> {
-    while (this.queue.length > 0) {
-      const id = this.queue.shift()!
-      try {
-        await this.archive(id)
-      } catch (err) {
-        // Stays approved: the next start (or an admin's retry) archives it.
-        this.opts.logger.error({ err, recordId: id }, 'archiving failed')
-      }
-    }
-  }
-
-  /** Signs, stores and logs one approved record. Idempotent: an archived record is left as it is. */
-  async archive (recordId: string): Promise<RecordEntry> {
+  /**
+   * Signs, stores and logs one approved record. Idempotent: an archived record is left as it is. `include` (the
+   * archive step's job deletion) commits in the same batch as the archiving.
+   */
+  async archive (recordId: string, include?: Tx): Promise<RecordEntry> {
     const { store, lifecycle, log, identity, logger } = this.opts
     const record = await store.getRecord(recordId)
     if (!record) throw new AppError('RECORD_NOT_FOUND', { recordId })
@@ -156,7 +122,7 @@ export class Archiver {
         { sha256: textFile.sha256, size: textFile.size, role: 'text' }
       ]
       await fillSourceSize(store, files)
-      await log.append({ type: 'record.archived', recordId, unit: archived.unit, files, data: { record: describeArchived(archived) } }, (logTx: Tx) => { logTx.include(tx) })
+      await log.append({ type: 'record.archived', recordId, unit: archived.unit, files, data: { record: describeArchived(archived) } }, (logTx: Tx) => { logTx.include(tx); if (include) logTx.include(include) })
     })
     logger.info({ recordId, pages: pages.length, ms: Math.round(performance.now() - started) }, 'record archived')
     return next

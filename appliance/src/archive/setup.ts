@@ -59,7 +59,6 @@ export async function openArchive (opts: {
   return services
 }
 
-export async function closeArchive (services: ArchiveServices): Promise<void> {
-  await services.archiver?.stop()
+export async function closeArchive (_services: ArchiveServices): Promise<void> {
   await closeSeparatorDetector()
 }

@@ -6,6 +6,7 @@
  */
 import { statfs } from 'node:fs/promises'
 import type { Pipeline, StageEvent } from '../pipeline/index.js'
+import { RECORD_STEPS, type RecordStepName } from '../store/index.js'
 import type { ScannerList, ScannerService } from '../scanner/index.js'
 import type { Page, Store } from '../store/index.js'
 import type { SyncService } from '../../../sync/src/index.js'
@@ -23,7 +24,8 @@ const FAILURES_LISTED = 20
 export interface DashboardView {
   generatedAt: string
   pages: { today: number, week: number, last7Days: number, bytesLast7Days: number }
-  queue: { received: number, prepared: number, recognized: number, indexed: number, failed: number, depth: number } | null
+  /** Pages per stage, and the record steps: jobs pending and runs since start, per step. */
+  queue: { received: number, prepared: number, recognized: number, indexed: number, failed: number, depth: number, steps: RecordStepsFigures } | null
   ocr: { lastHour: number, windowMinutes: number }
   failures: {
     pages: number
@@ -41,7 +43,7 @@ export interface DashboardDeps {
   /** Its file system's free space, and the last week's intake, say how many days the disk lasts. */
   dataDir: string
   /** Absent on an offline node: no queue, no OCR rate. */
-  pipeline?: Pick<Pipeline, 'on' | 'off' | 'counts' | 'depth'>
+  pipeline?: Pick<Pipeline, 'on' | 'off' | 'counts' | 'depth' | 'recordSteps'>
   sync?: Pick<SyncService, 'status'>
   scanners?: Pick<ScannerService, 'list'>
 }
@@ -95,7 +97,7 @@ export class DashboardFigures {
     return {
       generatedAt: new Date(now).toISOString(),
       pages,
-      queue: pipeline !== undefined ? { ...pipeline.counts, depth: pipeline.depth } : null,
+      queue: pipeline !== undefined ? { ...pipeline.counts, depth: pipeline.depth, steps: await recordStepsFigures(pipeline) } : null,
       ocr: { lastHour: this.recognized.size, windowMinutes: Math.min(60, Math.floor((now - this.since) / 60_000)) },
       failures,
       disk: disk !== null ? { ...disk, daysLeft } : null,
@@ -179,4 +181,14 @@ export class DashboardFigures {
     await Promise.race([probe, new Promise(resolve => setTimeout(resolve, SCANNERS_WAIT_MS).unref())])
     return this.scannerList
   }
+}
+
+export type RecordStepsFigures = Record<RecordStepName, { pending: number, runs: number }>
+
+/** Each record step's pending jobs (read from the store) and runs since start. */
+async function recordStepsFigures (pipeline: Pick<Pipeline, 'recordSteps'>): Promise<RecordStepsFigures> {
+  const runner = pipeline.recordSteps
+  const pending = runner !== undefined ? await runner.pending() : undefined
+  const runs = runner?.status().runs
+  return Object.fromEntries(RECORD_STEPS.map(s => [s, { pending: pending?.[s] ?? 0, runs: runs?.[s] ?? 0 }])) as RecordStepsFigures
 }

@@ -97,7 +97,10 @@ export class Intake {
       if (!batch) throw new AppError('BATCH_NOT_FOUND', { batchId })
       const { reason: _old, ...rest } = batch
       const next: Batch = { ...rest, status, ...(reason ? { reason } : {}), updatedAt: new Date().toISOString() }
-      await this.store.tx().putBatch(next).commit()
+      const tx = this.store.tx().putBatch(next)
+      // A finished (or cancelled) stack is cut into records once every page is prepared: the segment step, due now.
+      if (status === 'finished' || status === 'cancelled') tx.putRecordJob('segment', batchId)
+      await tx.commit()
       this.opts.onBatchStatus?.(next)
       return next
     })

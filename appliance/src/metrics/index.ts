@@ -12,8 +12,12 @@ export class Metrics {
   readonly pagesReceived: Counter<'source'>
   readonly ocrSeconds: Histogram
   readonly prepareSeconds: Histogram
+  /** What the gauges read when scraped; set once the pipeline that times its steps here exists (`observe`). */
+  private sources: MetricsSources | undefined
 
-  constructor (sources: MetricsSources) {
+  constructor (sources?: MetricsSources) {
+    this.sources = sources
+    const self = this
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'sohoa_' })
     this.pagesReceived = new Counter({ name: 'sohoa_pages_received_total', help: 'Pages accepted by intake since start', labelNames: ['source'], registers })
@@ -21,9 +25,13 @@ export class Metrics {
     this.prepareSeconds = new Histogram({ name: 'sohoa_prepare_seconds', help: 'Time to prepare one page for OCR', buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8], registers })
     new Gauge({
       name: 'sohoa_pages', help: 'Pages by pipeline stage (failed: pages the pipeline gave up on)', labelNames: ['stage'], registers,
-      collect () { for (const [stage, n] of Object.entries(sources.stageCounts())) this.set({ stage }, n) }
+      collect () { for (const [stage, n] of Object.entries(self.sources?.stageCounts() ?? {})) this.set({ stage }, n) }
     })
-    new Gauge({ name: 'sohoa_queue_depth', help: 'Pipeline jobs waiting or running', registers, collect () { this.set(sources.queueDepth()) } })
+    new Gauge({ name: 'sohoa_queue_depth', help: 'Pipeline jobs waiting or running', registers, collect () { this.set(self.sources?.queueDepth() ?? 0) } })
+  }
+
+  observe (sources: MetricsSources): void {
+    this.sources = sources
   }
 
   async text (): Promise<string> {

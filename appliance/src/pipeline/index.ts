@@ -2,14 +2,18 @@
  * The durable job queue that carries every page through the stages received → prepared → recognized → indexed.
  * Each page has one job in LevelDB; a step's results and the page's next stage are committed together, so after a
  * crash a page resumes at the step it had not finished, and no step completes twice. Failing steps retry with
- * exponential backoff and end visible as failed with their reason.
+ * exponential backoff and end visible as failed with their reason. After the page steps the record steps
+ * (record-steps.ts) take over; the pipeline starts and stops their runner with its own.
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import { STAGES, type Job, type Page, type Stage, type Store } from '../store/index.js'
+import { STAGES, type Job, type Page, type Stage, type Store, type Tx } from '../store/index.js'
+import type { RecordStepRunner } from './record-steps.js'
 import type { Step } from './types.js'
 
 export type { Step, StepContext } from './types.js'
+export { RecordStepRunner, type RecordStep, type RecordStepRunnerOptions, type RecordStepStatus } from './record-steps.js'
+export { createRecordSteps, createSteps, indexRecord, pageSettled, segmentDue, type RecordStepDeps, type StepDeps } from './steps.js'
 
 export interface PipelineOptions {
   store: Store
@@ -18,6 +22,10 @@ export interface PipelineOptions {
   maxAttempts: number
   /** First retry delay; doubles each attempt, capped at 10 minutes. */
   retryBaseMs?: number
+  /** The record steps' runner, started and stopped with the page steps. */
+  recordSteps?: RecordStepRunner
+  /** Adds writes to a page's failure for good (the record steps that no longer wait for it). */
+  failedForGood?: (page: Page, tx: Tx) => Promise<void>
 }
 
 export interface StageEvent {
@@ -69,6 +77,7 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
       if (job.state === 'running') await this.store.tx().putJob({ ...job, state: 'queued', updatedAt: now }).commit()
       this.schedule(job)
     }
+    this.opts.recordSteps?.start()
   }
 
   /** Stops taking work and waits for the steps in progress (their results are committed or dropped whole). */
@@ -77,7 +86,11 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     await Promise.allSettled([...this.running])
+    await this.opts.recordSteps?.stop()
   }
+
+  /** The record steps' runner (runs per step, pending jobs), when this pipeline has one. */
+  get recordSteps (): RecordStepRunner | undefined { return this.opts.recordSteps }
 
   /** Jobs waiting or running. */
   get depth (): number {
@@ -163,6 +176,7 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
         const fresh = await this.store.getPage(page.id) ?? page
         const next: Page = { ...fresh, ...(changes ?? {}), stage: step.to, updatedAt: now }
         tx.putPage(next)
+        await step.commit?.(next, tx)
         if (nextIndex === STAGES.length - 1) tx.delJob(job.id)
         else tx.putJob({ ...job, stage: step.to, state: 'queued', attempts: 0, notBefore: 0, lastError: undefined, updatedAt: now })
         await tx.commit()
@@ -188,10 +202,10 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
       log.error({ err, attempts }, 'step failed for good')
       await this.store.lockPage(page.id, async () => {
         const fresh = await this.store.getPage(page.id) ?? page
-        await this.store.tx()
-          .putJob({ ...job, state: 'failed', attempts, lastError: reason, updatedAt: now })
-          .putPage({ ...fresh, failed: { stage: step.from, reason, at: now }, updatedAt: now })
-          .commit()
+        const failedPage: Page = { ...fresh, failed: { stage: step.from, reason, at: now }, updatedAt: now }
+        const tx = this.store.tx().putJob({ ...job, state: 'failed', attempts, lastError: reason, updatedAt: now }).putPage(failedPage)
+        await this.opts.failedForGood?.(failedPage, tx)
+        await tx.commit()
       })
       this.counts.failed++
       this.emit('failed', { pageId: page.id, recordId: page.recordId, batchId: page.batchId, stage: step.from, reason })

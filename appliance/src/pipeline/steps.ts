@@ -1,18 +1,24 @@
 /**
- * The steps of the pipeline, in order: prepare (sharp: orientation, deskew, OCR input, thumbnail), recognize
- * (tesseract.js), index (full-text search). The OCR input passes from prepare to recognize through a scratch file,
- * which recognize rebuilds if a crash lost it.
+ * The steps of the pipeline, in order. Page steps (one durable job per page, `Pipeline`): prepare (sharp:
+ * orientation, deskew, OCR input, thumbnail), recognize (tesseract.js), then handoff, where the page is done and its
+ * record's steps take over. Record steps (durable jobs written with the change that needs them, `RecordStepRunner`):
+ * segment (a finished batch into records), extract (a record's fields, once its pages are recognised), archive (an
+ * approved record signed, stored and logged), index (its search entry and inventory file). The OCR input passes from
+ * prepare to recognize through a scratch file, which recognize rebuilds if a crash lost it.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import sharp from 'sharp'
 import { preparePage } from '../imaging/index.js'
 import { probePage } from '../separator/index.js'
+import type { Archiver } from '../archive/index.js'
+import { changeOfRecord, type Inventory } from '../inventory/index.js'
 import type { Metrics } from '../metrics/index.js'
 import type { OcrPool } from '../ocr/index.js'
-import { searchDocumentOf, type Records } from '../records/index.js'
+import { batchClosed, batchPreparing, readRecordFields, searchDocumentOf, segmentIfComplete, type RecordLifecycle, type Records } from '../records/index.js'
 import type { SearchService } from '../search/index.js'
-import { FileStore, syncDir, writeFileAtomic, type Page, type Store } from '../store/index.js'
+import { FileStore, syncDir, writeFileAtomic, type Page, type RecordEntry, type Store, type Tx } from '../store/index.js'
+import type { RecordStep } from './record-steps.js'
 import type { Step } from './types.js'
 
 export interface StepDeps {
@@ -23,10 +29,6 @@ export interface StepDeps {
   ocrConcurrency: number
   maxPixels: number
   metrics?: Metrics
-  /** After a page's text is stored and before the record is indexed: reads the record's fields when complete. */
-  recordRecognized?: (recordId: string) => Promise<void>
-  /** After a page's preparation is committed (a finished stack may now be cut into records). */
-  pagePrepared?: (page: Page) => Promise<void>
 }
 
 /** Wide enough to read a field on screen, small enough to load fast on an office PC. */
@@ -78,7 +80,8 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
           ...(probe.separator ? { separator: { ...probe.separator } } : {})
         }
       },
-      after: async (page) => { await deps.pagePrepared?.(page) }
+      // A finished stack may now be cut into records: the segment step waits until every page is prepared.
+      commit: async (page, tx) => { await segmentDue(deps.store, page, tx) }
     },
     {
       name: 'recognize',
@@ -100,13 +103,93 @@ export async function createSteps (deps: StepDeps): Promise<Step[]> {
       after: async (page) => await rm(scratchFile(page), { force: true })
     },
     {
-      name: 'index',
+      name: 'handoff',
       from: 'recognized',
       to: 'indexed',
       concurrency: 1,
-      run: async (page) => {
-        await deps.recordRecognized?.(page.recordId)
-        await indexRecord(deps, page.recordId)
+      run: async () => {},
+      // The page is done: its record's extract step waits until every page of the record is.
+      commit: async (page, tx) => { pageSettled(page, tx) }
+    }
+  ]
+}
+
+/** Written with a page's prepared stage, and with a page's failure for good. */
+export async function segmentDue (store: Store, page: Page, tx: Tx): Promise<void> {
+  if (batchClosed(await store.getBatch(page.batchId))) tx.putRecordJob('segment', page.batchId)
+}
+
+/** Written with a page's last stage, and with its failure for good: its record may be complete. */
+export function pageSettled (page: Page, tx: Tx): void {
+  tx.putRecordJob('extract', page.recordId)
+}
+
+export interface RecordStepDeps {
+  store: Store
+  records: Records
+  search: SearchService
+  lifecycle: RecordLifecycle
+  inventory: Inventory
+  /** A serving node's archiver (offline nodes run no steps). */
+  archiver?: Archiver
+  /** The agent named in extraction events. */
+  extractor: string
+}
+
+/** A page that no longer waits for the page steps: done, or failed for good. */
+const settled = (p: Page): boolean => p.stage === 'recognized' || p.stage === 'indexed' || p.failed !== undefined
+
+/** An untouched draft of a closed batch that segmentation has not cut yet: its pages may still move. */
+async function segmentationPending (store: Store, record: RecordEntry): Promise<boolean> {
+  if (record.status !== 'draft' || (record.version ?? 0) > 0 || record.segmented) return false
+  return batchClosed(await store.getBatch(record.batchId))
+}
+
+/** A live draft whose fields are still to be read: its pages are not all done, or segmentation or extraction is due. */
+async function awaitsExtraction (store: Store, record: RecordEntry | undefined): Promise<boolean> {
+  if (!record || record.deleted || record.supersededBy || record.status !== 'draft' || record.pageIds.length === 0) return false
+  if (await segmentationPending(store, record)) return true
+  const pages = await store.getPages(record.pageIds)
+  return pages.length < record.pageIds.length || !pages.every(settled)
+}
+
+/** The record steps, in the order the runner takes them (store/types.ts RECORD_STEPS). */
+export function createRecordSteps (deps: RecordStepDeps): RecordStep[] {
+  const { store } = deps
+  return [
+    {
+      name: 'segment',
+      ready: async (batchId) => !await batchPreparing(store, batchId),
+      run: async (batchId, done) => { await segmentIfComplete(store, batchId, done) }
+    },
+    {
+      name: 'extract',
+      ready: async (recordId) => !await awaitsExtraction(store, await store.getRecord(recordId)),
+      run: async (recordId, done) => {
+        const fields = await readRecordFields(store, recordId)
+        if (fields) await deps.lifecycle.storeExtracted(recordId, fields, deps.extractor, done)
+      }
+    },
+    {
+      name: 'archive',
+      run: async (recordId, done) => {
+        const record = await store.getRecord(recordId)
+        if (record?.status !== 'approved' || record.deleted) return
+        if (!deps.archiver) throw new Error('no archiver on this node')
+        await deps.archiver.archive(recordId, done)
+      }
+    },
+    {
+      name: 'index',
+      // Indexed once its fields are read: the runs before would index a record about to change again.
+      ready: async (recordId) => {
+        const record = await store.getRecord(recordId)
+        return !await awaitsExtraction(store, record) && !(record && await store.hasRecordJob('extract', recordId))
+      },
+      run: async (recordId) => {
+        await indexRecord(deps, recordId)
+        const record = await store.getRecord(recordId)
+        if (record) await deps.inventory.onRecordChanged(changeOfRecord(record))
       }
     }
   ]
@@ -119,7 +202,7 @@ async function durableFolder (dir: string): Promise<void> {
 }
 
 /** (Re)indexes one record from its pages' stored text. Idempotent. */
-export async function indexRecord (deps: Pick<StepDeps, 'store' | 'records' | 'search'>, recordId: string): Promise<void> {
+export async function indexRecord (deps: Pick<RecordStepDeps, 'store' | 'records' | 'search'>, recordId: string): Promise<void> {
   const record = await deps.store.getRecord(recordId)
   if (!record) return
   if (record.deleted || record.supersededBy || record.pageIds.length === 0) {

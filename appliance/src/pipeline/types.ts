@@ -13,6 +13,11 @@ export interface Step {
   /** How many pages this step may work on at once. */
   concurrency: number
   run: (page: Page, tx: Tx, ctx: StepContext) => Promise<Partial<Page> | void>
+  /**
+   * Adds writes that must commit with the page's new stage (the record steps it makes due), under the page's lock,
+   * after the page's fresh state is known.
+   */
+  commit?: (page: Page, tx: Tx) => Promise<void>
   /** Runs after the commit (e.g. removing a scratch file); failures are logged, not retried. */
   after?: (page: Page) => Promise<void>
 }

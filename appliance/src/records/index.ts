@@ -11,7 +11,7 @@ import { emptyCodes } from './lifecycle.js'
 export { RecordLifecycle, type FieldPatch, type LifecycleHooks } from './lifecycle.js'
 export { normaliseFieldValue, isoDate } from './field-values.js'
 export { readRecordFields } from './extraction.js'
-export { segmentBatch, segmentIfComplete, type SegmentResult } from './segment.js'
+export { batchClosed, batchPreparing, segmentBatch, segmentIfComplete, type SegmentResult } from './segment.js'
 export { loadResultTypes, retentionOf, retentionEnds, validUntilOf, type ResultType, type ResultTypeTable } from './retention.js'
 export { searchDocumentOf, normaliseDocumentNumber, type RecordSearchDocument } from './search-document.js'
 

@@ -16,15 +16,15 @@ export interface FieldPatch {
   codes?: Partial<Pick<RecordCodes, 'dossierCode' | 'resultTypeCode' | 'procedureCode' | 'box' | 'file'>>
 }
 
+/**
+ * Told after a record change committed. Only notices: the work a change needs (index, extract, archive) is a record
+ * step whose job the change wrote in its own batch.
+ */
 export interface LifecycleHooks {
-  /** The record's searchable content or attributes changed (re-index it). */
+  /** The record changed (an archiving, a validity change or a deletion is also a new log entry for the outbox). */
   changed?: (recordId: string) => void
-  /** A record was approved: archiving should follow. */
-  approved?: (recordId: string) => void
-  /** A record disappeared into others (merge) or was deleted: drop it from the index. */
+  /** A record disappeared into others (merge). */
   removed?: (recordId: string) => void
-  /** A record's pages changed (split, merge): its fields must be read again, then it is re-indexed. */
-  regrouped?: (recordId: string) => void
 }
 
 /** Commits a record change's writes (`tx`, already holding the record) together with the caller's own. */
@@ -61,9 +61,6 @@ export class RecordLifecycle {
     })
   }
 
-  /** Tells the node a record's pages changed outside split/merge (stack segmentation). */
-  regroupedHook (recordId: string): void { (this.hooks.regrouped ?? this.hooks.changed)?.(recordId) }
-
   /** Any change under the record's lock, committed through `commit` (used by archiving and deletion). */
   async change (recordId: string, fn: (record: RecordEntry, tx: Tx) => Promise<RecordEntry | null>, commit?: Committer): Promise<RecordEntry> {
     const next = await this.mutate(recordId, fn, commit)
@@ -88,7 +85,7 @@ export class RecordLifecycle {
    * Stores what extraction read. Fields a reviewer already set are kept; an archived or approved record is left
    * alone. Not a version: nobody changed anything, the machine read it.
    */
-  async storeExtracted (recordId: string, extracted: ExtractedFields, agent: string): Promise<RecordEntry> {
+  async storeExtracted (recordId: string, extracted: ExtractedFields, agent: string, include?: Tx): Promise<RecordEntry> {
     const next = await this.mutate(recordId, async (record, tx) => {
       if (record.status !== 'draft') return null
       const fields: Record<string, StoredField> = { ...(record.fields ?? {}) }
@@ -105,7 +102,7 @@ export class RecordLifecycle {
       const found = FIELD_NAMES.filter(n => fields[n].value !== null).length
       tx.putEvent(RecordLifecycle.event(recordId, 'extraction', agent, now, `${found}/${FIELD_NAMES.length} fields`))
       return { ...record, fields, parties, updatedAt: now }
-    })
+    }, include ? async (tx) => { await tx.include(include).commit() } : undefined)
     this.hooks.changed?.(recordId)
     return next
   }
@@ -163,11 +160,11 @@ export class RecordLifecycle {
       if (pages.length === 0 || pages.some(p => p.stage !== 'indexed')) throw new AppError('RECORD_NOT_READY', { recordId })
       const now = new Date().toISOString()
       const version = RecordLifecycle.versionEntry(record, by, 'approve', { status: { from: 'draft', to: 'approved' } }, now)
-      tx.putVersion(version).putEvent(RecordLifecycle.event(recordId, 'approval', by, now))
+      // Archiving follows as a record step, written with the approval: a crash cannot leave one without the other.
+      tx.putVersion(version).putEvent(RecordLifecycle.event(recordId, 'approval', by, now)).putRecordJob('archive', recordId)
       return { ...record, status: 'approved', approvedBy: by, approvedAt: now, version: version.version, updatedAt: now }
     })
     this.hooks.changed?.(recordId)
-    this.hooks.approved?.(recordId)
     return next
   }
 
@@ -193,7 +190,8 @@ export class RecordLifecycle {
       const tx = this.store.tx()
       const batch = await this.store.getBatch(record.batchId)
       if (batch) tx.putBatch(insertAfter(batch, record.id, newRecord.id, now))
-      tx.putRecord(updated).putRecord(newRecord).putVersion(versionA)
+      // Both read their fields again from their new page sets (the extract step, in this batch).
+      tx.putRecord(updated).putRecord(newRecord).putRecordJob('extract', updated.id).putRecordJob('extract', newRecord.id).putVersion(versionA)
         .putVersion({ recordId: newRecord.id, version: 1, at: now, by, action: 'split', changes: { splitFrom: { from: null, to: record.id } } })
         .putEvent(RecordLifecycle.event(record.id, 'split', by, now, `pages ${atPage}-${record.pageIds.length} to a new record`))
         .putEvent(RecordLifecycle.event(newRecord.id, 'split', by, now, 'made by splitting another record'))
@@ -205,7 +203,7 @@ export class RecordLifecycle {
       })
       return [updated, newRecord] as [RecordEntry, RecordEntry]
     })
-    for (const r of result) (this.hooks.regrouped ?? this.hooks.changed)?.(r.id)
+    for (const r of result) this.hooks.changed?.(r.id)
     return result
   }
 
@@ -230,7 +228,7 @@ export class RecordLifecycle {
       pages.forEach((p, i) => tx.putPage({ ...p, recordId: target.id, index: i, updatedAt: now }))
       const version = RecordLifecycle.versionEntry(target, by, 'merge', { pages: { from: target.pageIds.length, to: pageIds.length }, merged: { from: null, to: others } }, now)
       const updated: RecordEntry = { ...target, pageIds, fields: unedited(target.fields), version: version.version, updatedAt: now }
-      tx.putRecord(updated).putVersion(version).putEvent(RecordLifecycle.event(target.id, 'merge', by, now, `${rest.length} record(s) merged in`))
+      tx.putRecord(updated).putRecordJob('extract', target.id).putVersion(version).putEvent(RecordLifecycle.event(target.id, 'merge', by, now, `${rest.length} record(s) merged in`))
       const batches = new Map<string, Batch>()
       for (const r of rest) {
         const v = RecordLifecycle.versionEntry(r, by, 'merge', { mergedInto: { from: null, to: target.id } }, now)
@@ -245,7 +243,7 @@ export class RecordLifecycle {
       })
     })
     for (const id of others) this.hooks.removed?.(id)
-    ;(this.hooks.regrouped ?? this.hooks.changed)?.(recordId)
+    this.hooks.changed?.(recordId)
     return merged
   }
 

@@ -3,8 +3,9 @@
  * pages detected), the batch's draft records are regrouped in one atomic write: a cover sheet starts a new record
  * and fills its codes, blank pages (duplex backs) stay in the batch marked and out of the record. Record ids stay
  * stable: each group keeps the record of its first page; emptied records point to the one that took their pages.
+ * Each regrouped record's `extract` step is written in that same batch (its fields are read again from its pages).
  */
-import { newId, type Batch, type Page, type RecordCodes, type RecordEntry, type Store } from '../store/index.js'
+import { newId, type Batch, type Page, type RecordCodes, type RecordEntry, type Store, type Tx } from '../store/index.js'
 import { segmentStack, type SeparatorInfo } from '../separator/index.js'
 import { emptyCodes } from './lifecycle.js'
 
@@ -28,7 +29,7 @@ function codesFrom (base: RecordCodes | undefined, sep: SeparatorInfo | null): R
   return codes
 }
 
-/** True when a batch has pages still waiting for preparation (segmentation must wait for them). */
+/** True when a batch has pages still waiting for preparation (segmentation must wait for them; a page failed for good waits no more). */
 export async function batchPreparing (store: Store, batchId: string): Promise<boolean> {
   const batch = await store.getBatch(batchId)
   if (!batch) return false
@@ -36,7 +37,7 @@ export async function batchPreparing (store: Store, batchId: string): Promise<bo
   for (const id of batch.recordIds) {
     const record = await store.getRecord(id)
     if (!record) continue
-    for (const p of await store.getPages(record.pageIds)) if (p.stage === 'received') return true
+    for (const p of await store.getPages(record.pageIds)) if (p.stage === 'received' && !p.failed) return true
   }
   return false
 }
@@ -45,7 +46,7 @@ export async function batchPreparing (store: Store, batchId: string): Promise<bo
  * Regroups the untouched draft records of a batch. Records a person already changed (version > 0) or approved are
  * left as they are, and cut the stack: pages never move across them.
  */
-export async function segmentBatch (store: Store, batchId: string): Promise<SegmentResult | null> {
+export async function segmentBatch (store: Store, batchId: string, include?: Tx): Promise<SegmentResult | null> {
   return await store.lockSegment(batchId, async () => {
     const batch = await store.getBatch(batchId)
     if (!batch) return null
@@ -54,11 +55,11 @@ export async function segmentBatch (store: Store, batchId: string): Promise<Segm
     // Every page that may move is locked until the commit: the pipeline re-reads a page under its lock before it
     // writes its stage, so neither side loses the other's change.
     const movable = records.filter(candidate).flatMap(r => r.pageIds)
-    return await store.lockPages(movable, async () => await cutBatch(store, batch, records, candidate))
+    return await store.lockPages(movable, async () => await cutBatch(store, batch, records, candidate, include))
   })
 }
 
-async function cutBatch (store: Store, batch: Batch, records: RecordEntry[], candidate: (r: RecordEntry) => boolean): Promise<SegmentResult> {
+async function cutBatch (store: Store, batch: Batch, records: RecordEntry[], candidate: (r: RecordEntry) => boolean, include?: Tx): Promise<SegmentResult> {
   const result: SegmentResult = { records: [], emptied: [], blankPages: 0, separators: 0 }
   const tx = store.tx()
   const now = new Date().toISOString()
@@ -95,7 +96,7 @@ async function cutBatch (store: Store, batch: Batch, records: RecordEntry[], can
         updatedAt: now
       }
       delete next.supersededBy
-      tx.putRecord(next)
+      tx.putRecord(next).putRecordJob('extract', owner)
       ;[...seg.pageIds, ...seg.blankPageIds].forEach((id, i) => {
         const p = pageById.get(id)!
         tx.putPage({ ...p, recordId: owner, index: i, updatedAt: now })
@@ -130,14 +131,23 @@ async function cutBatch (store: Store, batch: Batch, records: RecordEntry[], can
   if (!changed) return result
   // Emptied records stay listed (last) so the batch still accounts for every page it received.
   tx.putBatch({ ...batch, recordIds: [...result.records, ...result.emptied], updatedAt: now })
+  if (include) tx.include(include)
   await tx.commit()
   return result
 }
 
-/** Cuts a batch into records once it is complete: finished or cancelled, and every page prepared. */
-export async function segmentIfComplete (store: Store, batchId: string): Promise<SegmentResult | null> {
+/** True when a batch is finished or cancelled: its records are cut once every page is prepared. */
+export function batchClosed (batch: Batch | undefined): boolean {
+  return batch !== undefined && (batch.status === 'finished' || batch.status === 'cancelled')
+}
+
+/**
+ * Cuts a batch into records once it is complete: finished or cancelled, and every page prepared. `include` (the
+ * segment step's job deletion) commits with the cut.
+ */
+export async function segmentIfComplete (store: Store, batchId: string, include?: Tx): Promise<SegmentResult | null> {
   const batch = await store.getBatch(batchId)
-  if (!batch || (batch.status !== 'finished' && batch.status !== 'cancelled')) return null
+  if (!batchClosed(batch)) return null
   if (await batchPreparing(store, batchId)) return null
-  return await segmentBatch(store, batchId)
+  return await segmentBatch(store, batchId, include)
 }

@@ -8,7 +8,7 @@ import { Level } from 'level'
 import { AppError } from '../errors/index.js'
 import { FileStore } from './files.js'
 import { idFloor } from './ids.js'
-import { eventKey, importKey, indexJobKey, LOCKS, META, receiptKey, scanBatchKey, scanProfileKey, targetKey, versionKey, SEARCH_SEGMENTS, SUBLEVELS, type MetaName, type SublevelName } from './keys.js'
+import { eventKey, importKey, LOCKS, META, parseRecordJobKey, receiptKey, recordJobKey, scanBatchKey, scanProfileKey, targetKey, versionKey, SEARCH_SEGMENTS, SUBLEVELS, type MetaName, type SublevelName } from './keys.js'
 import { InventoryStore, type InventorySublevel } from './inventory-store.js'
 import { ReplicaStore, type ReplicaSublevel } from './replica-store.js'
 import { AuditStore, type AuditSublevel } from './audit-store.js'
@@ -17,7 +17,7 @@ import { LogStore, logEntryWrites, logSignerWrite, type LogSublevel } from './lo
 import { KeyedMutex } from './mutex.js'
 import { checkMigrations, MIGRATIONS, type Migration } from './migrations.js'
 import { SearchIndexStore, type IndexSublevel } from './search-index.js'
-import type { Batch, StoredReceipt, Job, LogSigner, MetaValues, Page, PageText, RecordEntry, RecordEvent, RecordVersion, ScanBatchMeta, ScanProfile, Session, Target, Token, Unit, User } from './types.js'
+import { RECORD_STEPS, type Batch, type StoredReceipt, type Job, type LogSigner, type MetaValues, type Page, type PageText, type RecordEntry, type RecordEvent, type RecordStepName, type RecordVersion, type ScanBatchMeta, type ScanProfile, type Session, type Target, type Token, type Unit, type User } from './types.js'
 
 export * from './types.js'
 export { FileStore } from './files.js'
@@ -38,6 +38,7 @@ type Op = { type: 'put', sublevel: Sub, key: string, value: unknown } | { type: 
 /** Collects writes across kinds and commits them as one atomic LevelDB batch, fsynced before it resolves. */
 export class Tx {
   private readonly ops: Op[] = []
+  private jobs = 0
   constructor (private readonly store: Store) {}
 
   private put (name: SublevelName, key: string, value: unknown): this {
@@ -53,10 +54,21 @@ export class Tx {
   putUnit (u: Unit): this { return this.put('units', u.code, u) }
   putBatch (b: Batch): this { return this.put('batches', b.id, b) }
   /**
-   * A record's change carries its search index job in the same batch: after a crash the job is there exactly when
-   * the change is, and the job runner (pipeline/index-jobs.ts) brings the index up to it.
+   * A record's change carries its `index` step in the same batch: after a crash the job is there exactly when the
+   * change is, and the record step runner (pipeline/record-steps.ts) brings the index up to it.
    */
-  putRecord (r: RecordEntry): this { return this.put('records', r.id, r).put('indexjobs', indexJobKey(r.id), 1) }
+  putRecord (r: RecordEntry): this { return this.put('records', r.id, r).putRecordJob('index', r.id) }
+  /** A record step due for `subject` (a batch id for `segment`, else a record id), committed with the change that needs it. */
+  putRecordJob (step: RecordStepName, subject: string): this {
+    this.jobs++
+    return this.put('recordjobs', recordJobKey(step, subject), { step, subject, at: new Date().toISOString() })
+  }
+
+  /** Record jobs done (keys as `Store.listRecordJobs` gave them), deleted in the batch of the step's own writes. */
+  delRecordJobs (keys: string[]): this {
+    for (const key of keys) this.del('recordjobs', key)
+    return this
+  }
   putPage (p: Page): this { return this.put('pages', p.id, p) }
   putPageText (pageId: string, t: PageText): this { return this.put('ocr', pageId, t) }
   putJob (j: Job): this { return this.put('jobs', j.id, j) }
@@ -93,6 +105,7 @@ export class Tx {
   /** Takes over another transaction's writes, so two modules' changes commit as one batch. */
   include (other: Tx): this {
     this.ops.push(...other.ops)
+    this.jobs += other.jobs
     return this
   }
 
@@ -105,6 +118,7 @@ export class Tx {
     } catch (err) {
       throw new AppError('STORAGE_FAILED', undefined, err)
     }
+    if (this.jobs > 0) this.store.recordJobsWritten()
   }
 }
 
@@ -126,6 +140,7 @@ export class Store {
   readonly dataDir: string
   private readonly subs = new Map<SublevelName, Sub>()
   private readonly mutex = new KeyedMutex()
+  private readonly jobListeners = new Set<() => void>()
 
   private constructor (dataDir: string) {
     this.dataDir = dataDir
@@ -342,23 +357,48 @@ export class Store {
     return this.values<RecordEntry>('records', { reverse: true, limit: opts.limit, lt: opts.before })
   }
 
-  /** Pending index jobs, oldest record id first: `{ key, recordId }`. */
-  async listIndexJobs (limit: number): Promise<Array<{ key: string, recordId: string }>> {
-    const out: Array<{ key: string, recordId: string }> = []
-    for await (const k of this.sub('indexjobs').keys({ limit })) { const key = k as string; out.push({ key, recordId: key.slice(0, key.lastIndexOf('!')) }) }
+  /** Called after a commit that wrote record jobs (the runner drains them). */
+  onRecordJobs (fn: () => void): () => void {
+    this.jobListeners.add(fn)
+    return () => { this.jobListeners.delete(fn) }
+  }
+
+  /** @internal Tx.commit's signal. */
+  recordJobsWritten (): void { for (const fn of this.jobListeners) fn() }
+
+  /** Pending record jobs of one step, by subject, `limit` at a time after the key `after`: `{ key, step, subject }`. */
+  async listRecordJobs (step: RecordStepName, limit: number, after?: string): Promise<Array<{ key: string, step: RecordStepName, subject: string }>> {
+    const out: Array<{ key: string, step: RecordStepName, subject: string }> = []
+    for await (const k of this.sub('recordjobs').keys({ gt: after ?? `${step}!`, lt: `${step}!\xff`, limit })) {
+      const key = k as string
+      out.push({ key, step, subject: parseRecordJobKey(key).subject })
+    }
     return out
   }
 
-  /** Done jobs go; synced, so the index writes before them (same LevelDB log) are durable too. */
-  async deleteIndexJobs (keys: string[]): Promise<void> {
-    if (keys.length === 0) return
-    try {
-      await this.db.batch(keys.map(key => ({ type: 'del' as const, sublevel: this.sub('indexjobs'), key })) as any, { sync: true })
-    } catch (err) {
-      throw new AppError('STORAGE_FAILED', undefined, err)
-    }
+  /** Whether a job of `step` is pending for `subject`. */
+  async hasRecordJob (step: RecordStepName, subject: string): Promise<boolean> {
+    return (await this.listRecordJobKeys(step, subject, 1)).length > 0
   }
 
+  /** The keys of the jobs of `step` pending for `subject`. */
+  async listRecordJobKeys (step: RecordStepName, subject: string, limit?: number): Promise<string[]> {
+    const out: string[] = []
+    for await (const k of this.sub('recordjobs').keys({ gt: `${step}!${subject}!`, lt: `${step}!${subject}!\xff`, limit })) out.push(k as string)
+    return out
+  }
+
+  /** Pending record jobs per step (distinct subjects are not counted apart: a figure for the dashboard). */
+  async countRecordJobs (): Promise<Record<RecordStepName, number>> {
+    const counts = Object.fromEntries(RECORD_STEPS.map(s => [s, 0])) as Record<RecordStepName, number>
+    for await (const k of this.sub('recordjobs').keys()) {
+      const step = parseRecordJobKey(k as string).step as RecordStepName
+      if (step in counts) counts[step]++
+    }
+    return counts
+  }
+
+  /** Layout 1 kept index jobs in `indexjobs` (`<recordId>!<seq>`): they become `index` record jobs, in one batch. */
   listBatches (opts: { limit?: number } = {}): AsyncGenerator<Batch> {
     return this.values<Batch>('batches', { reverse: true, limit: opts.limit })
   }

@@ -29,7 +29,8 @@
  * | logindex   | see `store/log-store.ts`     | the log's record index and signing keys |
  * | audit      | see `store/audit-store.ts`   | lookups by personal ID (who, which ID, when, why) |
  * | outbox     | see `store/outbox-store.ts`  | outbox: each target's cursor, its dead letters |
- * | indexjobs  | `<recordId>!<seq>`           | 1: the record changed, its index work is pending (written with the change) |
+ * | indexjobs  | `<recordId>!<seq>`           | layouts 1-2 only: migration 3 moves them into `recordjobs` (`index!…`) |
+ * | recordjobs | `<step>!<subject>!<seq>`     | RecordJobEntry: a record step (segment a batch; extract, index, archive a record) is due, written in the batch of the change that needs it |
  */
 export { LAYOUT_VERSION } from './migrations.js'
 
@@ -37,7 +38,7 @@ export const SUBLEVELS = [
   'meta', 'units', 'batches', 'records', 'pages', 'ocr', 'jobs', 'imports', 'receipts',
   'users', 'tokens', 'sessions', 'index', 'events', 'versions',
   'targets', 'inventory', 'replicas', 'log', 'logindex',
-  'audit', 'outbox', 'indexjobs'
+  'audit', 'outbox', 'indexjobs', 'recordjobs'
 ] as const
 
 /** The binary sublevel of the search index's segments (not in SUBLEVELS: those hold JSON). */
@@ -77,7 +78,17 @@ export const scanBatchKey = (batchId: string): string => `scannerBatch:${batchId
 
 /** Unique and increasing within a process; distinct across restarts by the time part. */
 let jobSeq = 0
-export const indexJobKey = (recordId: string): string => `${recordId}!${Date.now().toString(36).padStart(9, '0')}.${(jobSeq++).toString(36).padStart(6, '0')}`
+const jobSeqPart = (): string => `${Date.now().toString(36).padStart(9, '0')}.${(jobSeq++).toString(36).padStart(6, '0')}`
+/**
+ * A record step's job: one key per write, so a job written while the step runs is not deleted with the ones the
+ * runner read (it runs again, once, for the newer change). Steps and subjects (ids) hold no `!`.
+ */
+export const recordJobKey = (step: string, subject: string): string => `${step}!${subject}!${jobSeqPart()}`
+export function parseRecordJobKey (key: string): { step: string, subject: string } {
+  const a = key.indexOf('!')
+  const b = key.lastIndexOf('!')
+  return { step: key.slice(0, a), subject: key.slice(a + 1, b) }
+}
 
 export const importKey = (unit: string, sha256: string): string => `${unit}!${sha256}`
 

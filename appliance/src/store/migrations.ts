@@ -41,6 +41,21 @@ export const MIGRATIONS: readonly Migration[] = [
         { type: 'del', sublevel: 'meta', key: 'sync' }
       ]
     }
+  },
+  {
+    version: 3,
+    name: 'the index jobs (`indexjobs`, `<recordId>!<seq>`) become record jobs of the index step (`recordjobs`, `index!<recordId>!<seq>`)',
+    up: async (store) => {
+      const writes: MigrationWrite[] = []
+      // Each old key keeps its sequence part, so a rerun writes the same new key again instead of a second job.
+      for await (const key of store.sub('indexjobs').keys() as AsyncIterable<string>) {
+        const cut = key.lastIndexOf('!')
+        const recordId = key.slice(0, cut)
+        writes.push({ type: 'del', sublevel: 'indexjobs', key })
+        writes.push({ type: 'put', sublevel: 'recordjobs', key: `index!${recordId}!${key.slice(cut + 1)}`, value: { step: 'index', subject: recordId, at: new Date().toISOString() } })
+      }
+      return writes
+    }
   }
 ]
 

@@ -178,6 +178,15 @@ export interface Batch {
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed'
 
+/**
+ * The record-level steps, in the order the runner takes them each round: `segment` cuts a finished batch into
+ * records, `extract` reads a record's fields once its pages are recognised, `archive` signs, stores and logs an
+ * approved record, `index` brings its search entry (and inventory file) up to its stored state. Index comes last so
+ * one run covers every change the steps before it made in the same round.
+ */
+export const RECORD_STEPS = ['segment', 'extract', 'archive', 'index'] as const
+export type RecordStepName = typeof RECORD_STEPS[number]
+
 /** One job per page: it carries the page through the stages in order. */
 export interface Job {
   id: string

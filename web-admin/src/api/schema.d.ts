@@ -1915,6 +1915,24 @@ export interface operations {
                             prepared: number;
                             received: number;
                             recognized: number;
+                            steps: {
+                                archive: {
+                                    pending: number;
+                                    runs: number;
+                                };
+                                extract: {
+                                    pending: number;
+                                    runs: number;
+                                };
+                                index: {
+                                    pending: number;
+                                    runs: number;
+                                };
+                                segment: {
+                                    pending: number;
+                                    runs: number;
+                                };
+                            };
                         } | null;
                         replication: ({
                             acked?: number;

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../types.js'
 import { syncStatusSchema } from './sync.js'
+import { RECORD_STEPS } from '../../store/index.js'
 
 const count = { type: 'integer' } as const
 const text = { type: 'string' } as const
@@ -15,7 +16,10 @@ const all = (properties: Record<string, unknown>, optional: string[] = [], type:
 const responseSchema = all({
   generatedAt: text,
   pages: all({ today: count, week: count, last7Days: count, bytesLast7Days: count }),
-  queue: all({ received: count, prepared: count, recognized: count, indexed: count, failed: count, depth: count }, [], ['object', 'null']),
+  queue: all({
+    received: count, prepared: count, recognized: count, indexed: count, failed: count, depth: count,
+    steps: all(Object.fromEntries(RECORD_STEPS.map(s => [s, all({ pending: count, runs: count })])))
+  }, [], ['object', 'null']),
   ocr: all({ lastHour: count, windowMinutes: count }),
   failures: all({
     pages: count,

@@ -33,7 +33,11 @@ export type ExtraWrites = (tx: Tx) => void
 const MAX_PAGE = 10_000
 
 export class ArchiveLog {
+  private readonly listeners = new Set<() => void>()
   private constructor (private readonly store: Store, readonly key: NodeKey) {}
+
+  /** Called after every committed append (the outbox looks at the log now instead of at its next poll). */
+  onAppend (fn: () => void): void { this.listeners.add(fn) }
 
   /** Opens the node's log; the node key becomes one of its signers (from the next entry on) if it is not yet. */
   static async open (store: Store, key: NodeKey): Promise<ArchiveLog> {
@@ -91,6 +95,7 @@ export class ArchiveLog {
       const tx = this.store.tx().putLogEntry({ seq: body.seq, envelope: signed.text, ...(body.recordId !== undefined ? { recordId: body.recordId } : {}) })
       extra?.(tx)
       await tx.commit()
+      for (const fn of this.listeners) fn()
       // The stored body is the canonical one (undefined properties dropped): hand out what a reader will decode.
       return { seq: body.seq, hash: signed.hash, body: decodeEnvelope(signed.envelope).body, envelope: signed.envelope }
     })
