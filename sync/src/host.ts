@@ -6,11 +6,6 @@
 import './polyfill.js'
 import { readFile } from 'node:fs/promises'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import { noise } from '@libp2p/noise'
-import { preSharedKey } from '@libp2p/pnet'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
 
 export interface HostOptions {
   privateKey: PrivateKey
@@ -30,6 +25,11 @@ export interface HostOptions {
 const STREAM_WINDOW = 2 * 1024 * 1024
 
 export async function createHost (opts: HostOptions): Promise<Libp2p> {
+  // Loaded here, not at import: a CLI command or an offline node never starts a host, and libp2p is a few hundred
+  // modules to read.
+  const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { preSharedKey }] = await Promise.all([
+    import('libp2p'), import('@libp2p/tcp'), import('@libp2p/noise'), import('@libp2p/yamux'), import('@libp2p/pnet')
+  ])
   const refuse = (direction: 'inbound' | 'outbound', allowed: (id: string) => boolean) => (peerId: PeerId): boolean => {
     const id = peerId.toString()
     if (allowed(id)) return false

@@ -3,7 +3,7 @@
 // The ftp-srv traps worked around here are described in shared/tech-notes.md §8.1.
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
-import { FtpSrv, type FtpConnection } from 'ftp-srv'
+import type { FtpSrv, FtpConnection } from 'ftp-srv'
 import type { FtpConfig } from '../config/index.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../log/index.js'
@@ -87,6 +87,8 @@ export class FtpDropBox {
     const host = config.host.includes(':') ? `[${config.host}]` : config.host
     const signals = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const
     const before = new Map(signals.map(s => [s, new Set(process.listeners(s))]))
+    // Loaded only when the drop box is on: ftp-srv and its dependencies are many modules every start would read.
+    const { FtpSrv } = await import('ftp-srv')
     const server = new FtpSrv({
       url: `ftp://${host}:${config.port}`,
       pasv_url: config.pasvUrl,

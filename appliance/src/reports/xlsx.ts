@@ -3,7 +3,7 @@
  * number formats, and totals rows as formulas. exceljs does not calculate formulas, so every formula carries its
  * `result` (the API's figure): readers that do not recalculate show the right total, and Excel agrees on load.
  */
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
 import type { UnitLevel } from '../store/index.js'
 import type { Figures, ProgressReport } from './index.js'
 
@@ -96,7 +96,9 @@ function totalsRow (ws: ExcelJS.Worksheet, at: number, first: number, lastData: 
 }
 
 export async function progressXlsx (report: ProgressReport): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook()
+  // Loaded on the first report: exceljs and its zip libraries are about 450 modules every start would read.
+  const { default: Excel } = await import('exceljs')
+  const wb = new Excel.Workbook()
   wb.creator = 'sohoa'
   wb.created = new Date(report.generatedAt)
   wb.calcProperties.fullCalcOnLoad = true
