@@ -13,7 +13,7 @@ export { normaliseFieldValue, isoDate } from './field-values.js'
 export { readRecordFields } from './extraction.js'
 export { batchClosed, batchPreparing, segmentBatch, segmentIfComplete, type SegmentResult } from './segment.js'
 export { loadResultTypes, retentionOf, retentionEnds, validUntilOf, type ResultType, type ResultTypeTable } from './retention.js'
-export { searchDocumentOf, normaliseDocumentNumber, type RecordSearchDocument } from './search-document.js'
+export { searchDocumentOf, type RecordSearchDocument } from './search-document.js'
 
 /** Below this, a field is shown to the reviewer as needing a look. */
 export const LOW_CONFIDENCE = 0.8

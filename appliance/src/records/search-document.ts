@@ -8,11 +8,6 @@ export interface RecordSearchDocument {
   fields: Record<string, string>
 }
 
-/** `1470/GPXD-UBND`, `1470 / gpxd - ubnd` and `1470/GPXD–UBND` are one number. */
-export function normaliseDocumentNumber (value: string): string {
-  return value.normalize('NFC').toUpperCase().replace(/[\u2010-\u2015]/g, '-').replace(/\s+/g, '')
-}
-
 export function searchDocumentOf (record: RecordEntry, text: string): RecordSearchDocument {
   const value = (name: string): string | null => record.fields?.[name]?.value ?? null
   const attrs: DocAttrs = {
@@ -28,7 +23,8 @@ export function searchDocumentOf (record: RecordEntry, text: string): RecordSear
   const subjectId = value('subjectId')
   if (documentType) attrs.documentType = documentType
   if (issuedDate) attrs.issuedDate = issuedDate
-  if (documentNumber) attrs.documentNumber = normaliseDocumentNumber(documentNumber)
+  // As printed: the index derives its one lookup key from it (search's documentNumberKey).
+  if (documentNumber) attrs.documentNumber = documentNumber
   // Every party's ID finds the record (either spouse of a marriage), the main subject's first.
   const ids = [...new Set([subjectId, ...(record.parties?.value ?? []).map(p => p.idNumber ?? null)].filter((v): v is string => !!v))]
   if (ids.length) attrs.subjectId = ids
