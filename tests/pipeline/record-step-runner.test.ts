@@ -22,13 +22,13 @@ t.test('coalesced runs, order, waiting subjects, retries', async t => {
   const steps: RecordStep[] = [
     { name: 'index', run: async (id) => { order.push(`index ${id}`) } },
     { name: 'extract', ready: async (id) => ready.has(id), run: async (id, done) => { order.push(`extract ${id}`); await store.tx().include(done).putRecordJob('index', id).commit() } },
-    { name: 'archive', run: async (id) => { if (failures-- > 0) throw new Error('signer busy'); order.push(`archive ${id}`) } }
+    { name: 'sign', run: async (id) => { if (failures-- > 0) throw new Error('signer busy'); order.push(`sign ${id}`) } }
   ]
   // Waiting subjects first in key order, more than a page of them: r_0… sort before r_a.
   const tx = store.tx()
   for (let i = 0; i < 5; i++) tx.putRecordJob('extract', `r_0${i}`)
   for (let i = 0; i < 3; i++) tx.putRecordJob('extract', 'r_a')
-  tx.putRecordJob('extract', 'r_b').putRecordJob('archive', 'r_c')
+  tx.putRecordJob('extract', 'r_b').putRecordJob('sign', 'r_c')
   await tx.commit()
 
   const runner = new RecordStepRunner({ store, steps, log, batch: 3, retryMs: 20 })
@@ -36,10 +36,10 @@ t.test('coalesced runs, order, waiting subjects, retries', async t => {
   await settle(runner)
   t.same(order.slice(0, 4), ['extract r_a', 'extract r_b', 'index r_a', 'index r_b'], 'extract before index, once per subject')
   await settle(runner, 200)
-  t.ok(order.includes('archive r_c'), 'the failing step ran after its retries')
-  t.equal(order.filter(o => o === 'archive r_c').length, 1)
-  t.same(runner.status().runs, { segment: 0, extract: 2, archive: 1, index: 2 })
-  t.same(await store.countRecordJobs(), { segment: 0, extract: 5, archive: 0, index: 0 }, 'only the waiting subjects have jobs left')
+  t.ok(order.includes('sign r_c'), 'the failing step ran after its retries')
+  t.equal(order.filter(o => o === 'sign r_c').length, 1)
+  t.same(runner.status().runs, { segment: 0, extract: 2, sign: 1, package: 0, log: 0, index: 2 })
+  t.same(await store.countRecordJobs(), { segment: 0, extract: 5, sign: 0, package: 0, log: 0, index: 0 }, 'only the waiting subjects have jobs left')
 
   // The awaited change comes: its own job wakes the runner, and all the subject's jobs go in one run.
   ready.add('r_02')

@@ -1,10 +1,12 @@
 // kill -9 between record steps, on the real appliance. A 5-page PDF is posted and the appliance is made to kill
 // itself (SOHOA_TEST_KILL_AFTER_STEP, a test-only hook) right after the segment step commits, then after extract,
-// after index, and, once the record is approved, after archive and after the index that follows. After the last
-// restart the record is where an uninterrupted run leaves it, and each step's effect is there once: one extraction
-// event, one signature and one archiving event, one `record.archived` log entry, one search document, no job left.
+// after index, and, once the record is approved, after sign, after package, after log and after the index that
+// follows. After the last restart the record is where an uninterrupted run leaves it, and each step's effect is there
+// once: one extraction event, one signature and one archiving event, one signed PDF referenced (the one the log
+// entry vouches for), one `record.archived` log entry, one search document, no job left.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { decodeEnvelope } from '../../appliance/src/archive/log/index.js'
 import { createSearchService } from '../../appliance/src/search/index.js'
 import { Store } from '../../appliance/src/store/index.js'
 import { createToken, startAppliance, type Appliance } from '../helpers/appliance.js'
@@ -56,15 +58,17 @@ t.test('kill -9 right after each record step: the record ends as without crashes
   await expectKilledAfter('extract', await startKilling('extract'))
   await expectKilledAfter('index', await startKilling('index'))
 
-  // 4. Approve; die right after archiving, then right after the index of the archived record.
-  const fourth = await startKilling('archive')
+  // 4. Approve; die right after signing, packaging and logging, then right after the index of the archived record.
+  const fourth = await startKilling('sign')
   if (fourth === null) throw new Error('nothing is due before the approval')
   const record = await (await fetch(`${fourth.url}/api/v1/records/${recordId}`, { headers: { authorization: `Bearer ${admin.secret}` } })).json() as any
   t.equal(record.status, 'draft')
   t.ok(record.pages.every((p: any) => p.stage === 'indexed'), 'every page through the page steps')
   const approved = await fetch(`${fourth.url}/api/v1/records/${recordId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${admin.secret}`, 'if-match': `"${record.version}"` } })
   t.equal(approved.status, 200)
-  await expectKilledAfter('archive', fourth)
+  await expectKilledAfter('sign', fourth)
+  await expectKilledAfter('package', await startKilling('package'))
+  await expectKilledAfter('log', await startKilling('log'))
   await expectKilledAfter('index', await startKilling('index'))
 
   // 5. A last, normal start: nothing left to do.
@@ -73,7 +77,7 @@ t.test('kill -9 right after each record step: the record ends as without crashes
   const get = async (path: string): Promise<any> => await (await fetch(`${last.url}${path}`, { headers: { authorization: `Bearer ${admin.secret}` } })).json()
   await until(async () => (await get(`/api/v1/records/${recordId}`)).status === 'archived', 60_000, 'the record archived')
   const dash = await get('/api/v1/dashboard')
-  t.same(Object.values(dash.queue.steps).map((s: any) => s.pending), [0, 0, 0, 0], 'no record step pending')
+  t.same(Object.values(dash.queue.steps).map((s: any) => s.pending), [0, 0, 0, 0, 0, 0], 'no record step pending')
   await last.stop()
   app = undefined
 
@@ -91,7 +95,14 @@ t.test('kill -9 right after each record step: the record ends as without crashes
   t.equal(events.filter(e => e === 'archiving').length, 1, 'one archiving')
   const seqs = await store.log.seqsOf(recordId)
   t.equal(seqs.length, 1, 'one log entry for the record')
-  t.same(await store.countRecordJobs(), { segment: 0, extract: 0, archive: 0, index: 0 }, 'no job left')
+  const entry = decodeEnvelope((await store.log.get(seqs[0]))!.envelope).body as any
+  t.equal(entry.type, 'record.archived')
+  const pdfs = entry.files.filter((f: any) => f.role === 'pdf')
+  t.same(pdfs.map((f: any) => f.sha256), [stored.pdf?.sha256], 'the log vouches for the one signed PDF the record references')
+  t.equal(entry.files.filter((f: any) => f.role === 'master').length, PAGES, 'and for each page master')
+  t.equal(stored.archiving, undefined, 'the steps\' working state is gone')
+  t.ok((await store.referencedFiles()).has(stored.pdf!.sha256), 'the signed PDF is referenced')
+  t.same(await store.countRecordJobs(), { segment: 0, extract: 0, sign: 0, package: 0, log: 0, index: 0 }, 'no job left')
   const batch = (await store.getBatch(batchId))!
   t.same(batch.recordIds, [recordId], 'the batch holds the one record')
   const search = createSearchService(store.searchIndex)

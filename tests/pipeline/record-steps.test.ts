@@ -1,6 +1,6 @@
 // The record steps on the real appliance: a 5-page PDF posted over HTTP is segmented once, its fields are read once
-// and it is indexed once (not once per page); after approval it is archived once and indexed once more. Counted
-// from the runner's job log and from the dashboard's queue figures.
+// and it is indexed once (not once per page); after approval it is signed, packaged and logged once each and indexed
+// once more. Counted from the runner's job log and from the dashboard's queue figures.
 import t from 'tap'
 import { createToken, startAppliance, waitForBatch } from '../helpers/appliance.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -33,11 +33,23 @@ t.test('a 5-page PDF: each record step runs once', async t => {
   await until(async () => (await get(`/api/v1/records/${recordId}`)).status === 'archived', 60_000, 'the record archived')
   await until(() => stepRuns(app.logs, recordId).index === 2, 20_000, 'the archived record indexed')
   await sleep(1500)
-  t.same(stepRuns(app.logs, recordId), { extract: 1, index: 2, archive: 1 }, 'archived once; the approval and the archiving indexed in one run')
+  t.same(stepRuns(app.logs, recordId), { extract: 1, index: 2, sign: 1, package: 1, log: 1 },
+    'signed, packaged and logged once each; the approval and the three archiving writes indexed in one run')
+  const archived = await get(`/api/v1/records/${recordId}`)
+  t.match(archived, { status: 'archived', pdf: { sha256: /^[0-9a-f]{64}$/ }, retention: String })
+  t.notOk('archiving' in archived, 'the steps\' working state is not in the view')
+  const pkg = await fetch(`${app.url}/api/v1/records/${recordId}/package.zip`, { headers: { authorization: `Bearer ${admin.secret}` } })
+  t.equal(pkg.status, 200, 'its archival package is built from its log entry')
+  await pkg.arrayBuffer()
 
   const dash = await get('/api/v1/dashboard')
   t.same(dash.queue.steps, {
-    segment: { pending: 0, runs: 1 }, extract: { pending: 0, runs: 1 }, archive: { pending: 0, runs: 1 }, index: { pending: 0, runs: 2 }
+    segment: { pending: 0, runs: 1 },
+    extract: { pending: 0, runs: 1 },
+    sign: { pending: 0, runs: 1 },
+    package: { pending: 0, runs: 1 },
+    log: { pending: 0, runs: 1 },
+    index: { pending: 0, runs: 2 }
   }, 'the dashboard shows the record steps: nothing pending, each run counted')
   t.match(dash.queue, { indexed: PAGES, failed: 0, depth: 0 }, 'the page figures are as before')
 })

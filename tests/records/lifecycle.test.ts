@@ -104,7 +104,7 @@ t.test('approval needs every page indexed, then the record is frozen', async t =
   const ok = await lifecycle.approve(recordId, 0, 'kiemtra')
   t.equal(ok.status, 'approved')
   t.equal(ok.approvedBy, 'kiemtra')
-  t.ok(await store.hasRecordJob('archive', recordId), 'the archive step is due, written with the approval')
+  t.ok(await store.hasRecordJob('sign', recordId), 'the sign step is due, written with the approval')
   await t.rejects(lifecycle.approve(recordId, undefined, 'kiemtra'), { code: 'RECORD_STATE' })
   await t.rejects(lifecycle.edit(recordId, 1, { fields: { signer: 'X' } }, 'kiemtra'), { code: 'RECORD_STATE' })
   await t.rejects(lifecycle.setValidity(recordId, { action: 'revoke', reason: 'x' }, 'admin'), { code: 'RECORD_STATE' }, 'only archived records have a validity to change')

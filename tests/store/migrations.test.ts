@@ -2,7 +2,8 @@
  * The layout's migrations run at open, in order, once: a directory written at layout 1 (before the district's
  * replication state moved from meta `sync` to `districtSync`) opens at the current layout with its state under
  * the new name; a migration killed with SIGKILL between its batches runs again at the next open and finishes, each
- * entry changed once; newer data is refused. The kill test runs the compiled child (dist/), like the other crash tests.
+ * entry changed once; the archive step's jobs become sign jobs (layout 4); newer data is refused. The kill test
+ * runs the compiled child (dist/), like the other crash tests.
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -92,6 +93,30 @@ t.test('a layout-1 directory of a province (no replication state) migrates to no
   t.teardown(() => store.close())
   t.equal(await store.getMeta('districtSync'), undefined)
   t.equal(await store.getMeta('layoutVersion'), LAYOUT_VERSION)
+})
+
+t.test('layout 3 to 4: archive jobs become sign jobs, and an approved record with none (left by the in-memory queue) gets one', async t => {
+  const dir = await tempDir(t)
+  const record = (id: string, status: string, more: Record<string, unknown> = {}): Record<string, unknown> =>
+    ({ id, unit: '622', batchId: 'b_1', filename: null, sourceSha256: 'a'.repeat(64), pageIds: ['p_1'], status, createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z', ...more })
+  const db = new Level<string, any>(join(dir, 'db'), { valueEncoding: 'json' })
+  await db.sublevel<string, any>('meta', { valueEncoding: 'json' }).put('layoutVersion', 3)
+  const records = db.sublevel<string, any>('records', { valueEncoding: 'json' })
+  for (const r of [record('r_queued', 'approved'), record('r_lost', 'approved'), record('r_signed', 'approved'), record('r_draft', 'draft'),
+    record('r_archived', 'archived'), record('r_gone', 'approved', { deleted: { at: 'x', by: 'admin', reason: 'x' } })]) await records.put(r.id as string, r)
+  const jobs = db.sublevel<string, any>('recordjobs', { valueEncoding: 'json' })
+  await jobs.put('archive!r_queued!00000001.000001', { step: 'archive', subject: 'r_queued', at: 'x' })
+  await jobs.put('package!r_signed!00000001.000002', { step: 'package', subject: 'r_signed', at: 'x' })
+  await jobs.put('index!r_draft!00000001.000003', { step: 'index', subject: 'r_draft', at: 'x' })
+  await db.close()
+
+  const store = await Store.open(dir)
+  t.teardown(() => store.close())
+  t.equal(await store.getMeta('layoutVersion'), LAYOUT_VERSION)
+  t.same(await store.listRecordJobKeys('sign', 'r_queued'), ['sign!r_queued!00000001.000001'], 'the archive job is a sign job, its key otherwise kept')
+  t.equal((await store.listRecordJobKeys('sign', 'r_lost')).length, 1, 'the approved record nothing was to archive gets its sign job')
+  t.equal((await store.listRecordJobKeys('sign', 'r_signed')).length, 0, 'one already on its way keeps its own job only')
+  t.same(await store.countRecordJobs(), { segment: 0, extract: 0, sign: 2, package: 1, log: 0, index: 1 }, 'nothing for drafts, archived or deleted records')
 })
 
 t.test('data of a newer layout is refused, and the store is left closed (its lock released)', async t => {

@@ -1,16 +1,22 @@
 /**
- * Archiving an approved record: the signed "SAO Y" PDF/A, the OCR words as a file, the retention and validity from
- * the result-type table, then ONE atomic write holding the record's new state, its events and the signed log entry
- * that vouches for every file. It runs as the `archive` record step, whose job the approval wrote: a crash before
- * the write runs it again at the next start; a crash between storing the PDF and the log write leaves only an
- * unreferenced file (never a half-archived record).
+ * Archiving an approved record, as three record steps (pipeline/steps.ts), each one atomic write that also holds
+ * the next step's job, so a crash between two of them loses nothing and repeats nothing visible:
+ * - `sign`: the signed "SAO Y" PDF/A and the OCR words as a file, stored (content-addressed) before the write that
+ *   puts them on the record, still approved (`archiving`), with the signature event. A crash before that write
+ *   signs again; the copy it made is an unreferenced file, harmless (`Store.sweepFiles` takes it at the next sweep).
+ * - `package`: the archival package's manifest: the files its log entry will vouch for (with their sizes), the
+ *   retention and the validity from the result-type table, fixed once so a repeated log step publishes the same.
+ * - `log`: the record becomes archived (status, copy, retention, validity, version, archiving event) in ONE write
+ *   with the signed `record.archived` entry. The record's status is its log state: archived exactly when that
+ *   entry exists, so every reader of an archived record (verification, lookups, packages, the outbox, replicas,
+ *   `sohoa verify`) may rely on the log, and a repeated step finds the record archived and appends nothing.
  */
 import { stat } from 'node:fs/promises'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../log/index.js'
 import { retentionOf, validUntilOf, type ResultTypeTable } from '../records/retention.js'
 import { archiveIdOf, type RecordLifecycle } from '../records/index.js'
-import { newId, type Page, type PageText, type RecordEntry, type Store, type Tx } from '../store/index.js'
+import { newId, type ArchivedFile, type ArchivingState, type Page, type PageText, type RecordEntry, type Store, type Tx } from '../store/index.js'
 import type { SigningIdentity } from './identity.js'
 import { TOMBSTONE_FIELDS } from './lifecycle.js'
 import type { ArchiveLog } from './log/index.js'
@@ -74,58 +80,112 @@ export class Archiver {
   constructor (private readonly opts: ArchiverOptions) {}
 
   /**
-   * Signs, stores and logs one approved record. Idempotent: an archived record is left as it is. `include` (the
-   * archive step's job deletion) commits in the same batch as the archiving.
+   * All three steps at once, for an admin's retry (`POST /records/:id/archive`). Each is a no-op once done, so
+   * it may meet the runner doing the same: the jobs the steps write are then found done and just deleted.
    */
-  async archive (recordId: string, include?: Tx): Promise<RecordEntry> {
-    const { store, lifecycle, log, identity, logger } = this.opts
-    const record = await store.getRecord(recordId)
-    if (!record) throw new AppError('RECORD_NOT_FOUND', { recordId })
-    if (record.status === 'archived') return record
-    if (record.status !== 'approved') throw new AppError('RECORD_STATE', { recordId, status: record.status })
+  async archive (recordId: string): Promise<RecordEntry> {
+    await this.sign(recordId)
+    await this.package(recordId)
+    return await this.logArchived(recordId)
+  }
+
+  /** The `sign` step. `include` (the step's job deletion) commits in its write. Done once the record has its copy. */
+  async sign (recordId: string, include?: Tx): Promise<RecordEntry> {
+    const { store, lifecycle, identity, logger } = this.opts
+    const record = await this.pending(recordId)
+    if (record.status !== 'approved' || record.archiving) return record
     const started = performance.now()
     const pages = await store.getPages(record.pageIds)
     const texts = await store.getPageTexts(record.pageIds)
     const signingTime = new Date()
-    const filename = pdfFilename(record)
     const pdf = await this.signedPdf(record, pages, texts, signingTime)
+    // Durable before the write that references them (FileStore.put: fsync, rename, folder fsync).
     const pdfFile = await store.files.put(pdf)
     const textFile = await store.files.put(Buffer.from(JSON.stringify({ recordId, pages: texts.map((t, i) => ({ pageId: record.pageIds[i], ...(t ?? {}) })) })))
-    const now = new Date().toISOString()
-
+    const archiving: ArchivingState = {
+      pdf: { sha256: pdfFile.sha256, size: pdfFile.size, filename: pdfFilename(record), testCertificate: identity.testCertificate },
+      text: { sha256: textFile.sha256, size: textFile.size },
+      signedAt: signingTime.toISOString()
+    }
     const next = await lifecycle.change(recordId, async (current, tx) => {
-      if (current.status !== 'approved') return null
+      if (current.status !== 'approved' || current.archiving) return null
+      tx.putEvent({ id: newId('e'), recordId, type: 'signature', at: archiving.signedAt, agent: identity.certificate.subjectName, outcome: 'success', detail: identity.testCertificate ? 'SAO Y, test certificate' : 'SAO Y' })
+        .putRecordJob('package', recordId)
+      return { ...current, archiving }
+    }, committer(include))
+    logger.info({ recordId, pages: pages.length, ms: Math.round(performance.now() - started) }, 'record signed')
+    return next
+  }
+
+  /** The `package` step: the manifest the log entry will carry. Done once the record has it. */
+  async package (recordId: string, include?: Tx): Promise<RecordEntry> {
+    const { store, lifecycle, resultTypes } = this.opts
+    const record = await this.pending(recordId)
+    if (record.status !== 'approved' || !record.archiving || record.archiving.manifest) return record
+    const signed = record.archiving
+    const pages = await store.getPages(record.pageIds)
+    const files: ArchivedFile[] = [
+      ...pages.map(p => ({ sha256: p.sha256, size: p.size, role: 'master' })),
+      ...(record.sourceSha256 && !pages.some(p => p.sha256 === record.sourceSha256) ? [{ sha256: record.sourceSha256, size: 0, role: 'source' }] : []),
+      { sha256: signed.pdf.sha256, size: signed.pdf.size, role: 'pdf' },
+      { sha256: signed.text.sha256, size: signed.text.size, role: 'text' }
+    ]
+    await fillSourceSize(store, files)
+    const manifest = { files, retention: retentionOf(resultTypes, record), validUntil: validUntilOf(resultTypes, record), at: new Date().toISOString() }
+    return await lifecycle.change(recordId, async (current, tx) => {
+      if (current.status !== 'approved' || current.archiving?.pdf.sha256 !== signed.pdf.sha256 || current.archiving.manifest) return null
+      tx.putRecordJob('log', recordId)
+      return { ...current, archiving: { ...current.archiving, manifest } }
+    }, committer(include))
+  }
+
+  /**
+   * The `log` step: the record archived and its `record.archived` entry, in one write. Exactly one entry per
+   * record: a record already archived (this step ran, or its write committed before a crash) is left as it is.
+   */
+  async logArchived (recordId: string, include?: Tx): Promise<RecordEntry> {
+    const { lifecycle, log, logger } = this.opts
+    const record = await this.pending(recordId)
+    if (record.status !== 'approved' || !record.archiving?.manifest) return record
+    let files: ArchivedFile[] = []
+    let appended = false
+    const next = await lifecycle.change(recordId, async (current, tx) => {
+      const { archiving, ...rest } = current
+      if (current.status !== 'approved' || !archiving?.manifest) return null
+      const now = new Date().toISOString()
+      const { manifest } = archiving
+      files = manifest.files
       const archived: RecordEntry = {
-        ...current,
+        ...rest,
         status: 'archived',
         archivedAt: now,
-        pdf: { sha256: pdfFile.sha256, size: pdfFile.size, filename, testCertificate: identity.testCertificate },
-        textSha256: textFile.sha256,
+        pdf: archiving.pdf,
+        textSha256: archiving.text.sha256,
         validity: { state: 'valid' },
+        retention: manifest.retention,
         version: (current.version ?? 0) + 1,
         updatedAt: now
       }
-      archived.retention = retentionOf(this.opts.resultTypes, archived)
-      const validUntil = validUntilOf(this.opts.resultTypes, archived)
-      if (validUntil && !archived.fields?.validUntil?.value) {
-        archived.fields = { ...archived.fields, validUntil: { value: validUntil, confidence: 1, boxes: [], warnings: ['FROM_RESULT_TYPE'] } }
+      if (manifest.validUntil && !archived.fields?.validUntil?.value) {
+        archived.fields = { ...archived.fields, validUntil: { value: manifest.validUntil, confidence: 1, boxes: [], warnings: ['FROM_RESULT_TYPE'] } }
       }
       tx.putVersion({ recordId, version: archived.version!, at: now, by: 'system', action: 'archive', changes: { status: { from: 'approved', to: 'archived' } } })
-        .putEvent({ id: newId('e'), recordId, type: 'signature', at: signingTime.toISOString(), agent: identity.certificate.subjectName, outcome: 'success', detail: identity.testCertificate ? 'SAO Y, test certificate' : 'SAO Y' })
         .putEvent({ id: newId('e'), recordId, type: 'archiving', at: now, agent: 'system', outcome: 'success', detail: `retention ${archived.retention}` })
       return archived
     }, async (tx, archived) => {
-      const files = [
-        ...pages.map(p => ({ sha256: p.sha256, size: p.size, role: 'master' })),
-        ...(record.sourceSha256 && !pages.some(p => p.sha256 === record.sourceSha256) ? [{ sha256: record.sourceSha256, size: 0, role: 'source' }] : []),
-        { sha256: pdfFile.sha256, size: pdfFile.size, role: 'pdf' },
-        { sha256: textFile.sha256, size: textFile.size, role: 'text' }
-      ]
-      await fillSourceSize(store, files)
       await log.append({ type: 'record.archived', recordId, unit: archived.unit, files, data: { record: describeArchived(archived) } }, (logTx: Tx) => { logTx.include(tx); if (include) logTx.include(include) })
+      appended = true
     })
-    logger.info({ recordId, pages: pages.length, ms: Math.round(performance.now() - started) }, 'record archived')
+    if (appended) logger.info({ recordId, retention: next.retention }, 'record archived')
     return next
+  }
+
+  /** The record the steps work on; an unknown or deleted one is an error (the runner retries, the route answers 404). */
+  private async pending (recordId: string): Promise<RecordEntry> {
+    const record = await this.opts.store.getRecord(recordId)
+    if (!record || record.deleted) throw new AppError('RECORD_NOT_FOUND', { recordId })
+    if (record.status === 'draft') throw new AppError('RECORD_STATE', { recordId, status: record.status })
+    return record
   }
 
   private async signedPdf (record: RecordEntry, pages: Page[], texts: Array<PageText | undefined>, signingTime: Date): Promise<Uint8Array> {
@@ -162,6 +222,11 @@ export class Archiver {
   }
 }
 
-async function fillSourceSize (store: Store, files: Array<{ sha256: string, size: number, role: string }>): Promise<void> {
+/** Commits a step's record change together with its job deletion (when the runner runs it). */
+function committer (include?: Tx): ((tx: Tx) => Promise<void>) | undefined {
+  return include ? async (tx) => { await tx.include(include).commit() } : undefined
+}
+
+async function fillSourceSize (store: Store, files: ArchivedFile[]): Promise<void> {
   for (const f of files) if (f.size === 0) f.size = (await stat(store.files.path(f.sha256))).size
 }

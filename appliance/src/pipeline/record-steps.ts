@@ -1,8 +1,8 @@
 /**
  * The record steps' durable queue. A change that needs a record step writes its job (`Tx.putRecordJob`) in the same
  * batch as itself, so the change and the work it needs exist together or not at all. This runner drains the jobs,
- * step by step in their order (segment, extract, archive, index): it runs a step once for every subject with jobs
- * pending (however many: one run covers every change before it) and deletes exactly the keys it had read; a job
+ * step by step in their order (segment, extract, sign, package, log, index): it runs a step once for every subject
+ * with jobs pending (however many: one run covers every change before it) and deletes exactly the keys it read; a job
  * written meanwhile has another key and stays for the next round. A step that commits its effect folds the deletion
  * into that same batch (`done`), so its effect is applied exactly once even if the process dies right after; a step
  * without one commit (index) is idempotent. Steps work from what is stored now, so a crash repeats work and loses none.

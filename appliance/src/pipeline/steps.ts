@@ -2,8 +2,9 @@
  * The steps of the pipeline, in order. Page steps (one durable job per page, `Pipeline`): prepare (sharp:
  * orientation, deskew, OCR input, thumbnail), recognize (tesseract.js), then handoff, where the page is done and its
  * record's steps take over. Record steps (durable jobs written with the change that needs them, `RecordStepRunner`):
- * segment (a finished batch into records), extract (a record's fields, once its pages are recognised), archive (an
- * approved record signed, stored and logged), index (its search entry and inventory file). The OCR input passes from
+ * segment (a finished batch into records), extract (a record's fields, once its pages are recognised), after
+ * approval sign, package and log (archive/archiver.ts: the signed copy stored, the package's manifest fixed, the
+ * record archived with its log entry), index (its search entry and inventory file). The OCR input passes from
  * prepare to recognize through a scratch file, which recognize rebuilds if a crash lost it.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises'
@@ -170,15 +171,13 @@ export function createRecordSteps (deps: RecordStepDeps): RecordStep[] {
         if (fields) await deps.lifecycle.storeExtracted(recordId, fields, deps.extractor, done)
       }
     },
-    {
-      name: 'archive',
-      run: async (recordId, done) => {
-        const record = await store.getRecord(recordId)
-        if (record?.status !== 'approved' || record.deleted) return
-        if (!deps.archiver) throw new Error('no archiver on this node')
-        await deps.archiver.archive(recordId, done)
-      }
-    },
+    // After approval, three steps and not one (archive/archiver.ts): signing is the slow part (seconds of PDF and
+    // signature work) and may be repeated after a crash, its files being content-addressed; what the log entry
+    // publishes is fixed by its own commit (package); and the record turns archived only in the log entry's write, so
+    // no reader ever meets an archived record the signed log does not vouch for. Each writes the next one's job.
+    archiveStep('sign', deps, async (archiver, recordId, done) => await archiver.sign(recordId, done)),
+    archiveStep('package', deps, async (archiver, recordId, done) => await archiver.package(recordId, done)),
+    archiveStep('log', deps, async (archiver, recordId, done) => await archiver.logArchived(recordId, done)),
     {
       name: 'index',
       // Indexed once its fields are read: the runs before would index a record about to change again.
@@ -193,6 +192,19 @@ export function createRecordSteps (deps: RecordStepDeps): RecordStep[] {
       }
     }
   ]
+}
+
+/** One of the archiving steps: a record that is no longer approved (done, deleted, gone) has nothing left to do. */
+function archiveStep (name: 'sign' | 'package' | 'log', deps: RecordStepDeps, run: (archiver: Archiver, recordId: string, done: Tx) => Promise<unknown>): RecordStep {
+  return {
+    name,
+    run: async (recordId, done) => {
+      const record = await deps.store.getRecord(recordId)
+      if (record?.status !== 'approved' || record.deleted) return
+      if (!deps.archiver) throw new Error('no archiver on this node')
+      await run(deps.archiver, recordId, done)
+    }
+  }
 }
 
 /** A folder made if missing, and then fsynced in its parent so it survives a power cut. */

@@ -17,7 +17,7 @@ export interface FieldPatch {
 }
 
 /**
- * Told after a record change committed. Only notices: the work a change needs (index, extract, archive) is a record
+ * Told after a record change committed. Only notices: the work a change needs (index, extract, sign…) is a record
  * step whose job the change wrote in its own batch.
  */
 export interface LifecycleHooks {
@@ -160,8 +160,9 @@ export class RecordLifecycle {
       if (pages.length === 0 || pages.some(p => p.stage !== 'indexed')) throw new AppError('RECORD_NOT_READY', { recordId })
       const now = new Date().toISOString()
       const version = RecordLifecycle.versionEntry(record, by, 'approve', { status: { from: 'draft', to: 'approved' } }, now)
-      // Archiving follows as a record step, written with the approval: a crash cannot leave one without the other.
-      tx.putVersion(version).putEvent(RecordLifecycle.event(recordId, 'approval', by, now)).putRecordJob('archive', recordId)
+      // Archiving follows as record steps (sign, package, log), the first written with the approval: a crash cannot
+      // leave one without the other.
+      tx.putVersion(version).putEvent(RecordLifecycle.event(recordId, 'approval', by, now)).putRecordJob('sign', recordId)
       return { ...record, status: 'approved', approvedBy: by, approvedAt: now, version: version.version, updatedAt: now }
     })
     this.hooks.changed?.(recordId)

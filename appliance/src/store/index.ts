@@ -205,15 +205,16 @@ export class Store {
 
   /**
    * Every file something still references: the pages of records not deleted (masters, thumbnails, previews, blank
-   * backs and cover sheets too), those records' PDF, OCR words and source file, and every file a district's replica
-   * names (province). A deleted record's tombstone references nothing.
+   * backs and cover sheets too), those records' PDF, OCR words and source file (also while signed, not yet archived),
+   * and every file a district's replica names (province). A deleted record's tombstone references nothing.
    */
   async referencedFiles (): Promise<Set<string>> {
     const refs = new Set<string>()
     const deleted = new Set<string>()
     for await (const r of this.listRecords()) {
       if (r.deleted) { deleted.add(r.id); continue }
-      for (const sha of [r.pdf?.sha256, r.textSha256, r.sourceSha256]) if (sha) refs.add(sha)
+      // An approved record's signed copy and words are referenced from the sign step's commit on, before it is archived.
+      for (const sha of [r.pdf?.sha256, r.textSha256, r.sourceSha256, r.archiving?.pdf.sha256, r.archiving?.text.sha256]) if (sha) refs.add(sha)
     }
     for await (const p of this.listPages()) {
       if (deleted.has(p.recordId)) continue

@@ -30,7 +30,7 @@
  * | audit      | see `store/audit-store.ts`   | lookups by personal ID (who, which ID, when, why) |
  * | outbox     | see `store/outbox-store.ts`  | outbox: each target's cursor, its dead letters |
  * | indexjobs  | `<recordId>!<seq>`           | layouts 1-2 only: migration 3 moves them into `recordjobs` (`index!…`) |
- * | recordjobs | `<step>!<subject>!<seq>`     | RecordJobEntry: a record step (segment a batch; extract, index, archive a record) is due, written in the batch of the change that needs it |
+ * | recordjobs | `<step>!<subject>!<seq>`     | RecordJobEntry: a record step (segment a batch; extract, sign, package, log, index a record) is due, written in the batch of the change that needs it (layout 3's `archive!…` jobs: `sign!…` since migration 4) |
  */
 export { LAYOUT_VERSION } from './migrations.js'
 

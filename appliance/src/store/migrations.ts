@@ -56,6 +56,33 @@ export const MIGRATIONS: readonly Migration[] = [
       }
       return writes
     }
+  },
+  {
+    version: 4,
+    name: 'archiving becomes three record steps (sign, package, log): the `archive` step\'s jobs (`recordjobs`, `archive!<recordId>!<seq>`) become `sign` jobs, and an approved record with no archiving job gets one (before layout 3 that queue lived in memory, refilled at each start)',
+    up: async (store) => {
+      const writes: MigrationWrite[] = []
+      const jobs = store.sub('recordjobs')
+      const due = new Set<string>()
+      for await (const key of jobs.keys({ gt: 'archive!', lt: 'archive!\xff' }) as AsyncIterable<string>) {
+        const rest = key.slice('archive!'.length)
+        const recordId = rest.slice(0, rest.lastIndexOf('!'))
+        writes.push({ type: 'del', sublevel: 'recordjobs', key })
+        writes.push({ type: 'put', sublevel: 'recordjobs', key: `sign!${rest}`, value: { step: 'sign', subject: recordId, at: new Date().toISOString() } })
+        due.add(recordId)
+      }
+      for (const step of ['sign', 'package', 'log']) {
+        for await (const key of jobs.keys({ gt: `${step}!`, lt: `${step}!\xff` }) as AsyncIterable<string>) {
+          due.add(key.slice(step.length + 1, key.lastIndexOf('!')))
+        }
+      }
+      for await (const r of store.sub('records').values() as AsyncIterable<{ id: string, status: string, deleted?: unknown, supersededBy?: unknown }>) {
+        if (r.status !== 'approved' || r.deleted || r.supersededBy || due.has(r.id)) continue
+        // A fixed sequence part: a rerun writes the same key again, not a second job.
+        writes.push({ type: 'put', sublevel: 'recordjobs', key: `sign!${r.id}!000000000.000000`, value: { step: 'sign', subject: r.id, at: new Date().toISOString() } })
+      }
+      return writes
+    }
   }
 ]
 

@@ -138,6 +138,11 @@ export interface RecordEntry {
   pdf?: { sha256: string, size: number, filename: string, testCertificate: boolean }
   /** The OCR words of every page as one JSON file, vouched for by the log. */
   textSha256?: string
+  /**
+   * An approved record on its way to the archive: what the sign and package steps fixed, for the log step, which
+   * makes the record archived and drops this. Never in a view (readers see an approved record until it is logged).
+   */
+  archiving?: ArchivingState
   /** The separator cover sheet that started this record in its stack (kept, not archived). */
   separatorPageId?: string
   /** Set once the stack segmentation ran over it, so a later run leaves it alone. */
@@ -146,6 +151,30 @@ export interface RecordEntry {
   supersededBy?: string[]
   /** After a lawful deletion (retention over): a tombstone, content gone. */
   deleted?: { at: string, by: string, reason: string }
+}
+
+/** A file an archived record's log entry vouches for. */
+export interface ArchivedFile {
+  sha256: string
+  size: number
+  /** `master` (a page), `source` (the upload, when it is not a page), `pdf` (the signed copy), `text` (OCR words). */
+  role: string
+}
+
+/** Between approval and archiving (`RecordEntry.archiving`). */
+export interface ArchivingState {
+  /** The sign step: the signed copy and the OCR words file, both stored, and the signing time. */
+  pdf: { sha256: string, size: number, filename: string, testCertificate: boolean }
+  text: { sha256: string, size: number }
+  signedAt: string
+  /** The package step: the archival package's manifest, which the log entry will carry as it is. */
+  manifest?: {
+    files: ArchivedFile[]
+    retention: Retention
+    /** From the record's field, else the result type's validity; null: no limit. */
+    validUntil: string | null
+    at: string
+  }
 }
 
 /** One change to a record, kept for ever: who, when, what. */
@@ -180,11 +209,13 @@ export type JobState = 'queued' | 'running' | 'done' | 'failed'
 
 /**
  * The record-level steps, in the order the runner takes them each round: `segment` cuts a finished batch into
- * records, `extract` reads a record's fields once its pages are recognised, `archive` signs, stores and logs an
- * approved record, `index` brings its search entry (and inventory file) up to its stored state. Index comes last so
- * one run covers every change the steps before it made in the same round.
+ * records, `extract` reads a record's fields once its pages are recognised; after approval `sign` makes and stores
+ * the signed copy, `package` fixes the archival package's manifest, `log` makes the record archived together with
+ * its `record.archived` log entry (pipeline/steps.ts says why the cut is there); `index` brings its search entry
+ * (and inventory file) up to its stored state. Each step writes the next one's job in its own commit, and index
+ * comes last, so one round takes an approved record through all of them and indexes it once.
  */
-export const RECORD_STEPS = ['segment', 'extract', 'archive', 'index'] as const
+export const RECORD_STEPS = ['segment', 'extract', 'sign', 'package', 'log', 'index'] as const
 export type RecordStepName = typeof RECORD_STEPS[number]
 
 /** One job per page: it carries the page through the stages in order. */

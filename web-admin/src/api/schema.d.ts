@@ -1916,10 +1916,6 @@ export interface operations {
                             received: number;
                             recognized: number;
                             steps: {
-                                archive: {
-                                    pending: number;
-                                    runs: number;
-                                };
                                 extract: {
                                     pending: number;
                                     runs: number;
@@ -1928,7 +1924,19 @@ export interface operations {
                                     pending: number;
                                     runs: number;
                                 };
+                                log: {
+                                    pending: number;
+                                    runs: number;
+                                };
+                                package: {
+                                    pending: number;
+                                    runs: number;
+                                };
                                 segment: {
+                                    pending: number;
+                                    runs: number;
+                                };
+                                sign: {
                                     pending: number;
                                     runs: number;
                                 };

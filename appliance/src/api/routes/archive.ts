@@ -96,6 +96,8 @@ export default async function archiveRoutes (app: FastifyInstance, { services }:
     return { id: deleted.id, deleted: deleted.deleted }
   })
 
+  // An admin's retry now, without waiting for the record steps' backoff: the sign, package and log steps in a row
+  // (each a no-op once done, so meeting the runner on the same record repeats nothing).
   app.post<{ Params: { id: string } }>('/api/v1/records/:id/archive', {
     config: { permission: 'admin' },
     schema: { params: idParam, response: { 200: recordSchema } }
