@@ -106,7 +106,7 @@ export interface BatchView {
   pageCount: number
   records: string[]
   stages: Record<Stage, number>
-  /** True when every page is indexed or has failed for good. */
+  /** True when every page is indexed or has failed for good, and its records are cut, read and indexed (no record step due). */
   done: boolean
   failures: Array<{ pageId: string, recordId: string, stage: Stage, reason: string, at: string }>
   createdAt: string
@@ -228,6 +228,10 @@ export class Records {
       }
     }
     const settled = stages.indexed + failures.length
+    const pagesDone = settled >= batch.pageCount && batch.status !== 'scanning' && batch.status !== 'paused'
+    // Done for a client means its records are ready: cut, their fields read and searchable, not only their pages.
+    const recordStepsDue = pagesDone && (await this.store.hasRecordJob('segment', batch.id) ||
+      (await Promise.all(listed.map(async id => await this.store.hasRecordJob('extract', id) || await this.store.hasRecordJob('index', id)))).some(Boolean))
     return {
       id: batch.id,
       unit: batch.unit,
@@ -237,7 +241,7 @@ export class Records {
       pageCount: batch.pageCount,
       records: listed,
       stages,
-      done: settled >= batch.pageCount && batch.status !== 'scanning' && batch.status !== 'paused',
+      done: pagesDone && !recordStepsDue,
       failures,
       createdAt: batch.createdAt,
       updatedAt: batch.updatedAt
