@@ -26,6 +26,7 @@ export { Channel, ProtocolError, encodeFrame } from './wire.js'
 export { SYNC_PROTOCOL, RESTORE_PROTOCOL, PROTOCOL_VERSION, BATCH_ENTRIES, LEGACY_BATCH_ENTRIES, WANT_FILES, encodeEntries, decodeEntries } from './protocol.js'
 export { createHost } from './host.js'
 export { peerIdOfMultiaddr } from './service.js'
+export { SyncRefusal, type SyncRefusalCode } from './errors.js'
 
 /** The settings sync reads (a subset of the appliance's Config). */
 export interface SyncConfig {

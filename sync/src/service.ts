@@ -6,9 +6,9 @@ import './polyfill.js'
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { AppError } from '../../appliance/src/errors/index.js'
 import type { Registry } from 'prom-client'
 import { emptyState, RefusedError, replicate } from './district.js'
+import { SyncRefusal } from './errors.js'
 import { createHost } from './host.js'
 import type { Logger } from './logger.js'
 import { registerSyncMetrics } from './metrics.js'
@@ -258,7 +258,7 @@ export class Sync implements SyncService {
   }
 
   private requireSink (): ReplicaSink {
-    if (!this.opts.sink) throw new AppError('SYNC_ROLE', { needs: 'province' })
+    if (!this.opts.sink) throw new SyncRefusal('SYNC_ROLE', { needs: 'province' })
     return this.opts.sink
   }
 
@@ -297,9 +297,9 @@ export class Sync implements SyncService {
 
   /** Replicate now, whatever the window says (`sohoa sync now`, POST /api/v1/sync/run). */
   async run (): Promise<RunResult> {
-    if (this.role !== 'district') throw new AppError('SYNC_ROLE', { needs: 'district' })
-    if (this.opts.province.length === 0) throw new AppError('SYNC_NOT_CONFIGURED')
-    if (this.restoring) throw new AppError('RESTORE_RUNNING')
+    if (this.role !== 'district') throw new SyncRefusal('SYNC_ROLE', { needs: 'district' })
+    if (this.opts.province.length === 0) throw new SyncRefusal('SYNC_NOT_CONFIGURED')
+    if (this.restoring) throw new SyncRefusal('RESTORE_RUNNING')
     const source = this.opts.source!
     const state = (await source.loadState()) ?? emptyState()
     if (state.refused) await source.saveState({ ...state, refused: null })
@@ -358,8 +358,8 @@ export class Sync implements SyncService {
   }
 
   async restore (opts: { trust?: string[] } = {}): Promise<RestoreProgress> {
-    if (this.role !== 'district') throw new AppError('SYNC_ROLE', { needs: 'district' })
-    if (this.opts.province.length === 0) throw new AppError('SYNC_NOT_CONFIGURED')
+    if (this.role !== 'district') throw new SyncRefusal('SYNC_ROLE', { needs: 'district' })
+    if (this.opts.province.length === 0) throw new SyncRefusal('SYNC_NOT_CONFIGURED')
     if (this.restoring) return this.restoreState
     this.restoreState = { ...idleRestore(), state: 'running', startedAt: new Date().toISOString() }
     const progress = this.restoreState

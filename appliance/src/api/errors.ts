@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { SyncRefusal } from '../../../sync/src/index.js'
 import { AppError, isAppError, type ErrorCode } from '../errors/index.js'
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -15,6 +16,8 @@ export function installErrorHandler (app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let appError: AppError
     if (isAppError(err)) appError = err
+    // Sync cannot see the catalogue (it never imports the appliance); its codes are catalogue codes.
+    else if (err instanceof SyncRefusal) appError = new AppError(err.code, err.details)
     else if (err.validation) appError = new AppError('VALIDATION', { problems: err.validation.map(v => `${v.instancePath || v.params?.missingProperty || ''} ${v.message ?? ''}`.trim()) })
     else if (err.code && FASTIFY_CODES[err.code]) appError = new AppError(FASTIFY_CODES[err.code])
     else if (err.statusCode === 429) appError = new AppError('RATE_LIMITED')

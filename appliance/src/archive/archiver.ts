@@ -14,7 +14,7 @@
 import { stat } from 'node:fs/promises'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../log/index.js'
-import { retentionOf, validUntilOf, type ResultTypeTable } from '../records/retention.js'
+import { retentionOf, validUntilOf, type ResultTypeTable } from '../records/index.js'
 import { archiveIdOf, type RecordLifecycle } from '../records/index.js'
 import { newId, type ArchivedFile, type ArchivingState, type Page, type PageText, type RecordEntry, type Store, type Tx } from '../store/index.js'
 import type { SigningIdentity } from './identity.js'

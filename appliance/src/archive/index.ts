@@ -8,3 +8,6 @@ export { Archiver, describeArchived, describeDeleted, pdfFilename, type Archiver
 export { ArchiveLifecycle, vietnamToday, type ValidityAction } from './lifecycle.js'
 export { loadSigningIdentity, type SigningIdentity } from './identity.js'
 export { openArchive, closeArchive, agencyNameOf, publicUrlOf, type ArchiveServices } from './setup.js'
+// The signed log is public: replication, the outbox, signed links and `sohoa verify` read it.
+export * from './log/index.js'
+export { buildPackage, packageInputOf } from './package/index.js'

@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises'
 import { AppError } from '../errors/index.js'
-import { retentionEnds } from '../records/retention.js'
+import { retentionEnds } from '../records/index.js'
 import type { RecordLifecycle } from '../records/index.js'
 import { newId, type RecordEntry, type RecordVersion, type Store, type Tx } from '../store/index.js'
 import { FIELD_NAMES, type FieldName } from '../extract/index.js'

@@ -4,7 +4,7 @@
  * calls of the node's API, so they work through the control socket or on an offline node alike.
  */
 import type { Command } from 'commander'
-import { loadOrCreateNodeKey } from '../archive/log/index.js'
+import { loadOrCreateNodeKey } from '../archive/index.js'
 import type { Config } from '../config/index.js'
 import { AppError } from '../errors/index.js'
 import { callApi, type WithApi } from './report.js'

@@ -5,7 +5,7 @@
  * each record's history, as the scheduled fixity check does.
  */
 import type { Command } from 'commander'
-import { ArchiveLog, checkFixityAndRecord, loadOrCreateNodeKey, verifyArchive, type IntegrityFailure, type VerifyProgress, type VerifyResult } from '../archive/log/index.js'
+import { ArchiveLog, checkFixityAndRecord, loadOrCreateNodeKey, verifyArchive, type IntegrityFailure, type VerifyProgress, type VerifyResult } from '../archive/index.js'
 import type { Config } from '../config/index.js'
 import { AppError, isAppError } from '../errors/index.js'
 import { createLogger } from '../log/index.js'

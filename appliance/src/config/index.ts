@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { Ajv } from 'ajv'
 import { AppError } from '../errors/index.js'
-import { DEFAULT_MAX_FILE_PIXELS, DEFAULT_MAX_PIXELS } from '../imaging/limits.js'
+import { DEFAULT_MAX_FILE_PIXELS, DEFAULT_MAX_PIXELS } from '../imaging/index.js'
 
 export interface Config {
   dataDir: string

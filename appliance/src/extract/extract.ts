@@ -5,7 +5,7 @@
  * snapped to what the node knows (`known`, passed in by the caller). Pure and synchronous: about 1-2 ms of CPU
  * per page (tests/bench/fields.bench.ts).
  */
-import type { PageText } from '../store/types.js'
+import type { PageText } from '../store/index.js'
 import { missing, snapField, toField } from './field.js'
 import { dateField, findHeader, placeDateField, issuerField, numberField, titleFields, type Header } from './header.js'
 import { layoutPage, type PageLayout } from './layout.js'

@@ -4,7 +4,7 @@
  * it left apart on one baseline ("Số:" and "1470/GPXD-UBND") are joined. Each line keeps its words, its text, the
  * same text folded for matching (same offsets) and its box, so a field read from a line knows its words and box.
  */
-import type { OcrWord, PageText } from '../store/types.js'
+import type { OcrWord, PageText } from '../store/index.js'
 import type { FieldBox } from './types.js'
 import { fold } from './text.js'
 

@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../errors/index.js'
-import type { NodeKey } from '../archive/log/index.js'
+import type { NodeKey } from '../archive/index.js'
 
 /** Which stored file of a record a link opens: the signed "SAO Y" PDF is the only one handed out. */
 export type LinkedFile = 'pdf'

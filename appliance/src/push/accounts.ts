@@ -1,6 +1,6 @@
 // The FTP accounts of the copiers: one account, one unit. Checked without telling a guesser which names exist.
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { hashPassword, verifyPassword } from '../auth/passwords.js'
+import { hashPassword, verifyPassword } from '../auth/index.js'
 import type { FtpAccount } from '../config/index.js'
 import { AppError } from '../errors/index.js'
 

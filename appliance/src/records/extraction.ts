@@ -1,8 +1,8 @@
 /** Reads a record's fields once every page of it has been recognised (and again after its pages were regrouped). */
 import { extractFields } from '../extract/index.js'
-import type { ExtractedFields, KnownLists } from '../extract/types.js'
+import type { ExtractedFields, KnownLists } from '../extract/index.js'
 import type { PageText, Store } from '../store/index.js'
-import type { Unit } from '../store/types.js'
+import type { Unit } from '../store/index.js'
 import { loadResultTypes } from './retention.js'
 
 export async function readRecordFields (store: Store, recordId: string, known?: KnownLists): Promise<ExtractedFields | null> {

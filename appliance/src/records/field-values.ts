@@ -1,6 +1,6 @@
 /** What a reviewer may type into a field, normalised the way extraction writes it (NFC, single spaces, ISO dates). */
 import { AppError } from '../errors/index.js'
-import type { FieldName } from '../extract/types.js'
+import type { FieldName } from '../extract/index.js'
 
 const MAX_LENGTH = 2000
 const DATE_FIELDS = new Set<FieldName>(['issuedDate', 'validUntil'])

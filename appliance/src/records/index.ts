@@ -4,7 +4,7 @@
  * `RecordLifecycle` (lifecycle.ts).
  */
 import { AppError } from '../errors/index.js'
-import { FIELD_NAMES } from '../extract/types.js'
+import { FIELD_NAMES } from '../extract/index.js'
 import { STAGES, type Batch, type Page, type RecordCodes, type RecordEntry, type RecordEvent, type RecordStatus, type Retention, type Stage, type Store, type StoredField, type StoredParties } from '../store/index.js'
 import { emptyCodes } from './lifecycle.js'
 

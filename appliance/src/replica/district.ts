@@ -2,7 +2,7 @@
  * The district's side of replication (`ReplicaSource`): its signed log and stored files as they are, what is left
  * to send, the tables the province sends down, and what it remembers of replication between runs (the store's `districtSync` meta).
  */
-import { decodeEnvelope, type ArchiveLog } from '../archive/log/index.js'
+import { decodeEnvelope, type ArchiveLog } from '../archive/index.js'
 import type { Store } from '../store/index.js'
 import type { Units } from '../units/index.js'
 import type { DistrictSyncState, LogPosition, ReplicaSource, RestoreTarget, SharedTable, StoredEntry } from '../../../sync/src/index.js'

@@ -4,7 +4,7 @@
  * gaps, each entry chained to the previous envelope's hash. The first failure stops the batch there.
  */
 import { createHash } from 'node:crypto'
-import { decodeEnvelope, verifyEnvelope, type LogEntryBody } from '../archive/log/index.js'
+import { decodeEnvelope, verifyEnvelope, type LogEntryBody } from '../archive/index.js'
 import { isAppError } from '../errors/index.js'
 import type { CheckedBatch, EntryFailure, LogPosition, StoredEntry } from '../../../sync/src/index.js'
 

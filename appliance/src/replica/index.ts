@@ -9,7 +9,7 @@
  * const sync = await startSync({ config, key, source: replica.source, sink: replica.sink, log, mode })
  * ```
  */
-import type { ArchiveLog } from '../archive/log/index.js'
+import type { ArchiveLog } from '../archive/index.js'
 import type { Logger } from '../log/index.js'
 import type { SearchService } from '../search/index.js'
 import type { Store } from '../store/index.js'

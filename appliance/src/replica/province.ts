@@ -4,7 +4,7 @@
  * every district. Entries are checked before they are stored; a stored batch is one atomic write; records are
  * indexed after it, and a crash between the two is repaired at the next start (`recover`).
  */
-import { peerIdToPublicKey, decodeEnvelope, type LogEntryBody } from '../archive/log/index.js'
+import { peerIdToPublicKey, decodeEnvelope, type LogEntryBody } from '../archive/index.js'
 import { describeDeleted } from '../archive/index.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../log/index.js'

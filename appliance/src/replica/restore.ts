@@ -4,7 +4,7 @@
  * again and `sohoa verify` passes. Each entry and the records it changes are one atomic write with the log.
  */
 import { rm } from 'node:fs/promises'
-import { decodeEnvelope, type ArchiveLog, type LogEntryBody } from '../archive/log/index.js'
+import { decodeEnvelope, type ArchiveLog, type LogEntryBody } from '../archive/index.js'
 import { inspectImage } from '../imaging/index.js'
 import type { Logger } from '../log/index.js'
 import { searchDocumentOf } from '../records/index.js'

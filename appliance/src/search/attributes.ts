@@ -11,9 +11,8 @@
  * - `subjectId`: the digits of the attribute, else the field (a personal ID number; never shown in results).
  */
 import { AppError } from '../errors/index.js'
-import { FIELD_NAMES, type FieldName } from '../extract/types.js'
-import type { AttrValue, DocAttrs } from '../store/search-index.js'
-import { RECORD_STATUSES, VALIDITY_STATES } from '../store/index.js'
+import { FIELD_NAMES, type FieldName } from '../extract/index.js'
+import { RECORD_STATUSES, VALIDITY_STATES, type AttrValue, type DocAttrs } from '../store/index.js'
 import { foldVietnamese } from './fold.js'
 
 // The lists belong to the record (store/types.ts); the index checks attributes against them.

@@ -7,8 +7,8 @@
  * and matched fields are built for the requested page only; facets count every match from the document table.
  */
 import { AppError } from '../errors/index.js'
-import type { DocAttrs, DocTable, DocumentPostings, Part, PositionsReader, SearchIndexStore } from '../store/search-index.js'
-import type { FieldName } from '../extract/types.js'
+import type { DocAttrs, DocTable, DocumentPostings, Part, PositionsReader, SearchIndexStore } from '../store/index.js'
+import type { FieldName } from '../extract/index.js'
 import { checkFields, documentNumberKey, indexAttrs, summaryOf, DOCUMENT_NUMBER_KEY } from './attributes.js'
 import { countFacets } from './facets.js'
 import { FIELD_BONUS, MAX_TEXT_TOKENS, fieldTokens, inField, matchedFields } from './fields.js'

@@ -3,7 +3,7 @@
  * and year of issue. A document without the attribute is not counted for that facet. Counts are of the result
  * set as filtered, so a facet whose own filter is set shows just the chosen values.
  */
-import type { ColumnName, DocTable } from '../store/search-index.js'
+import type { ColumnName, DocTable } from '../store/index.js'
 
 export interface FacetCount {
   value: string

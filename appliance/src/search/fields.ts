@@ -5,7 +5,7 @@
  * tells where a match was. Ranking adds FIELD_BONUS × IDF for a term found in a field: the most that any number
  * of occurrences in the text can add under BM25, so a match in a field ranks above a match in the text only.
  */
-import { FIELD_NAMES, type FieldName } from '../extract/types.js'
+import { FIELD_NAMES, type FieldName } from '../extract/index.js'
 import { BM25_K1, hasPhrase } from './rank.js'
 import { tokenizeNormalized } from './tokenize.js'
 

@@ -1,6 +1,6 @@
 /** Attribute filters, compiled once per query and run against the in-memory document table. */
 import { AppError } from '../errors/index.js'
-import { COLUMNS, type AttrValue, type ColumnName, type DocAttrs, type DocTable } from '../store/search-index.js'
+import { COLUMNS, type AttrValue, type ColumnName, type DocAttrs, type DocTable } from '../store/index.js'
 import {
   DOCUMENT_NUMBER_KEY, RECORD_STATUSES, VALIDITY_STATES, digitsOnly, documentNumberKey, issuedBound, labelKey
 } from './attributes.js'

@@ -1,6 +1,6 @@
 /** The search module's public shapes. */
-import type { FieldName } from '../extract/types.js'
-import type { AttrValue, DocAttrs } from '../store/search-index.js'
+import type { FieldName } from '../extract/index.js'
+import type { AttrValue, DocAttrs } from '../store/index.js'
 import type { RecordStatusValue, SearchFields, SummaryField, ValidityValue } from './attributes.js'
 import type { FacetCount, SearchFacets } from './facets.js'
 

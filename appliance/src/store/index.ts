@@ -30,6 +30,7 @@ export { AuditStore, newAuditId, subjectKeyOf, type AuditQuery } from './audit-s
 export { OutboxStore } from './outbox-store.js'
 export { LogStore, type LogRow } from './log-store.js'
 export type * from './search-index.js'
+export { COLUMNS } from './search-index.js'
 export { MIGRATIONS, LAYOUT_VERSION, type Migration, type MigrationWrite } from './migrations.js'
 
 export type Sub = ReturnType<Level<string, any>['sublevel']>

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors/index.js'
-import { buildPackage } from '../../archive/package/index.js'
+import { buildPackage } from '../../archive/index.js'
 import { renderSeparatorSheets, type SeparatorInfo } from '../../separator/index.js'
 import type { Services } from '../types.js'
 import { idParam, recordSchema } from './records.js'

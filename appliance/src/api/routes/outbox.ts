@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors/index.js'
-import type { Outbox } from '../../integration/outbox/index.js'
+import type { Outbox } from '../../integration/index.js'
 import type { Services } from '../types.js'
 
 const who = (request: { principal: { id: string } | null }): string => request.principal?.id ?? 'unknown'

@@ -3,7 +3,7 @@
  * approve it, split and merge records, change an archived record's validity; and its history.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { FIELD_NAMES } from '../../extract/types.js'
+import { FIELD_NAMES } from '../../extract/index.js'
 import type { RecordView } from '../../records/index.js'
 import type { Services } from '../types.js'
 import { idParam, recordSchema } from './records.js'

@@ -5,7 +5,7 @@
  * signed link's expiry moves on.
  */
 import { archiveIdOf } from '../../records/index.js'
-import type { LogEntryBody } from '../../archive/log/index.js'
+import type { LogEntryBody } from '../../archive/index.js'
 import type { RecordEntry } from '../../store/index.js'
 import { toNationalDate } from '../national-lookup.js'
 import type { SignedLink } from '../signed-url.js'

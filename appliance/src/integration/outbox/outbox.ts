@@ -4,7 +4,7 @@
  * offline CLI reads and changes the dead letters); only a serving node starts the loops.
  */
 import type { Registry } from 'prom-client'
-import type { ArchiveLog } from '../../archive/log/index.js'
+import type { ArchiveLog } from '../../archive/index.js'
 import type { Config } from '../../config/index.js'
 import { AppError } from '../../errors/index.js'
 import type { Logger } from '../../log/index.js'

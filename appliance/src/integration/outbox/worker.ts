@@ -7,7 +7,7 @@
  * Durability: the cursor moves in a synced write after the target's 2xx. A crash between that answer and the write
  * sends that one message again after the restart, with the same `Idempotency-Key`; the receiver drops the repeat.
  */
-import { decodeEnvelope, type ArchiveLog, type LogEntryBody } from '../../archive/log/index.js'
+import { decodeEnvelope, type ArchiveLog, type LogEntryBody } from '../../archive/index.js'
 import type { Logger } from '../../log/index.js'
 import type { OutboxDeadLetter, OutboxTargetState, Store } from '../../store/index.js'
 import type { SignedLink } from '../signed-url.js'
