@@ -43,7 +43,7 @@ export interface Services {
   /** Result lookups for reuse, their signed file links and audit trail (issue 7); absent where it is not wired. */
   integration?: import('../integration/index.js').IntegrationServices
   /** The outbox to the one-stop systems / national portal: targets, dead letters (issue 7). */
-  outbox?: import('../integration/outbox/index.js').Outbox
+  outbox?: import('../integration/index.js').Outbox
   /** Paper holdings (boxes, files) and their status as records arrive. */
   inventory: Inventory
   /** Progress reports (on the province, across the districts' replicas too). */

@@ -1,5 +1,5 @@
 /** The persisted shapes. Every other module reads and writes these through the store's interface. */
-import type { DistrictSyncState } from '../../../sync/src/types.js'
+import type { DistrictSyncState } from '../../../sync/src/index.js'
 
 export type Stage = 'received' | 'prepared' | 'recognized' | 'indexed'
 export const STAGES: readonly Stage[] = ['received', 'prepared', 'recognized', 'indexed']
