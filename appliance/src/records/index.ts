@@ -106,7 +106,7 @@ export interface BatchView {
   pageCount: number
   records: string[]
   stages: Record<Stage, number>
-  /** True when every page is indexed or has failed for good, and its records are cut, read and indexed (no record step due). */
+  /** True when every page is indexed or has failed for good. */
   done: boolean
   failures: Array<{ pageId: string, recordId: string, stage: Stage, reason: string, at: string }>
   createdAt: string
@@ -228,10 +228,6 @@ export class Records {
       }
     }
     const settled = stages.indexed + failures.length
-    const pagesDone = settled >= batch.pageCount && batch.status !== 'scanning' && batch.status !== 'paused'
-    // Done for a client means its records are ready: cut, their fields read and searchable, not only their pages.
-    const recordStepsDue = pagesDone && (await this.store.hasRecordJob('segment', batch.id) ||
-      (await Promise.all(listed.map(async id => await this.store.hasRecordJob('extract', id) || await this.store.hasRecordJob('index', id)))).some(Boolean))
     return {
       id: batch.id,
       unit: batch.unit,
@@ -241,7 +237,7 @@ export class Records {
       pageCount: batch.pageCount,
       records: listed,
       stages,
-      done: pagesDone && !recordStepsDue,
+      done: settled >= batch.pageCount && batch.status !== 'scanning' && batch.status !== 'paused',
       failures,
       createdAt: batch.createdAt,
       updatedAt: batch.updatedAt
