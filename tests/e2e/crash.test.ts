@@ -50,8 +50,14 @@ t.test('crash mid-batch, restart, every acknowledged page recognised once and se
     t.equal(record.pages[0].ocrRuns, 1, `${files[i].file} recognised exactly once`)
     const master = await fetch(`${app.url}/api/v1/records/${receipt.recordId}/pages/1`, { headers: { authorization: `Bearer ${read.secret}` } })
     t.same(Buffer.from(await master.arrayBuffer()), bytes[i], 'master intact')
-    const search = await (await fetch(`${app.url}/api/v1/search?q=${encodeURIComponent(files[i].so_ky_hieu)}`, { headers: { authorization: `Bearer ${read.secret}` } })).json() as any
-    t.ok(search.results.some((r: any) => r.recordId === receipt.recordId), `${files[i].file} searchable by its number`)
+    // The record's index step runs after its pages' last stage: searchable soon after the batch is done.
+    const searchable = async (): Promise<boolean> => {
+      const search = await (await fetch(`${app.url}/api/v1/search?q=${encodeURIComponent(files[i].so_ky_hieu)}`, { headers: { authorization: `Bearer ${read.secret}` } })).json() as any
+      return search.results.some((r: any) => r.recordId === receipt.recordId)
+    }
+    let found = await searchable()
+    for (let tries = 0; !found && tries < 100; tries++) { await new Promise(resolve => setTimeout(resolve, 300)); found = await searchable() }
+    t.ok(found, `${files[i].file} searchable by its number`)
   }
   const list = await (await fetch(`${app.url}/api/v1/records?limit=100`, { headers: { authorization: `Bearer ${read.secret}` } })).json() as any
   t.equal(list.records.length, files.length, 'one record per file: nothing duplicated')
