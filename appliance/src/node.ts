@@ -71,10 +71,10 @@ type Mode = 'server' | 'offline'
 /** What was started, stopped in reverse order; a failed stop is logged and the others still run. */
 class Shutdown {
   private readonly steps: Array<() => Promise<void>> = []
-  constructor (private readonly log: Logger) {}
+  constructor (private readonly logger: Logger) {}
   add (fn: () => Promise<void>): void { this.steps.push(fn) }
   readonly run = async (): Promise<void> => {
-    for (const fn of this.steps.splice(0).reverse()) await fn().catch(err => this.log.error({ err }, 'stop failed'))
+    for (const fn of this.steps.splice(0).reverse()) await fn().catch(err => this.logger.error({ err }, 'stop failed'))
   }
 }
 
@@ -87,19 +87,19 @@ class ListenAddress {
  * `server`: the running appliance (pipeline, OCR, HTTP on the network and the control socket).
  * `offline`: for CLI commands while the appliance is stopped: same services and API, work is queued not run.
  */
-export async function openNode (config: Config, log: Logger, mode: Mode): Promise<NodeHandle> {
-  const shutdown = new Shutdown(log)
+export async function openNode (config: Config, logger: Logger, mode: Mode): Promise<NodeHandle> {
+  const shutdown = new Shutdown(logger)
   try {
-    const base = await openStores(config, log, shutdown)
-    const domain = await buildDomain(config, log, mode, base, shutdown)
-    const work = mode === 'server' ? await wirePipeline(config, log, base, domain, shutdown) : undefined
-    const edges = await buildEdges(config, log, mode, base, domain, work, shutdown)
-    const services = composeServices(config, log, base, domain, work, edges, shutdown)
-    const api = await buildApi({ services, log, local: mode === 'offline' })
+    const base = await openStores(config, logger, shutdown)
+    const domain = await buildDomain(config, logger, mode, base, shutdown)
+    const work = mode === 'server' ? await wirePipeline(config, logger, base, domain, shutdown) : undefined
+    const edges = await buildEdges(config, logger, mode, base, domain, work, shutdown)
+    const services = composeServices(config, logger, base, domain, work, edges, shutdown)
+    const api = await buildApi({ services, logger, local: mode === 'offline' })
     shutdown.add(async () => await api.close())
     const handle: NodeHandle = { services, store: base.store, api, generatedAdminPassword: base.generatedAdminPassword, stop: shutdown.run }
     if (mode === 'offline' || work === undefined) return handle
-    await startListeners(config, log, { handle, base, domain, work, edges }, shutdown)
+    await startListeners(config, logger, { handle, base, domain, work, edges }, shutdown)
     return handle
   } catch (err) {
     await shutdown.run()
@@ -115,12 +115,12 @@ interface Base {
 }
 
 /** Stage 1: the store, the unit catalogue and the accounts. */
-async function openStores (config: Config, log: Logger, shutdown: Shutdown): Promise<Base> {
+async function openStores (config: Config, logger: Logger, shutdown: Shutdown): Promise<Base> {
   const store = await Store.open(config.dataDir)
   shutdown.add(async () => await store.close())
   const units = new Units(store, { authority: config.role === 'province' })
   const seeded = await units.seed()
-  if (seeded > 0) log.info({ units: seeded }, 'unit catalogue seeded')
+  if (seeded > 0) logger.info({ units: seeded }, 'unit catalogue seeded')
   const auth = new Auth(store, { sessionIdleMinutes: config.sessionIdleMinutes, sessionMaxHours: config.sessionMaxHours })
   const admin = await auth.ensureAdmin(config.adminPassword)
   return { store, units, auth, generatedAdminPassword: admin.generatedPassword }
@@ -138,12 +138,12 @@ interface Domain {
  * Stage 2: records, search, inventory and the archive. A change's follow-up work (extract, index, archive) is a
  * record step written with the change, so nothing here calls another service back.
  */
-async function buildDomain (config: Config, log: Logger, mode: Mode, { store, units }: Base, shutdown: Shutdown): Promise<Domain> {
+async function buildDomain (config: Config, logger: Logger, mode: Mode, { store, units }: Base, shutdown: Shutdown): Promise<Domain> {
   const records = new Records(store)
   const search = createSearchService(store.searchIndex)
   const inventory = new Inventory(store, units)
   const lifecycle = new RecordLifecycle(store)
-  const archive = await openArchive({ config, store, units, lifecycle, search, log: log.child({ module: 'archive' }), serving: mode === 'server', version: VERSION })
+  const archive = await openArchive({ config, store, units, lifecycle, search, logger: logger.child({ module: 'archive' }), serving: mode === 'server', version: VERSION })
   shutdown.add(async () => await closeArchive(archive))
   return { records, search, inventory, lifecycle, archive }
 }
@@ -154,7 +154,7 @@ interface Work {
 }
 
 /** Stage 3 (server only): OCR, the page steps and the record steps, drained by one pipeline. */
-async function wirePipeline (config: Config, log: Logger, { store }: Base, domain: Domain, shutdown: Shutdown): Promise<Work> {
+async function wirePipeline (config: Config, logger: Logger, { store }: Base, domain: Domain, shutdown: Shutdown): Promise<Work> {
   const metrics = new Metrics()
   const ocr = await createOcrPool({ workers: config.ocrWorkers, cacheDir: join(config.dataDir, 'cache', 'tesseract') })
   shutdown.add(async () => await ocr.close())
@@ -163,11 +163,11 @@ async function wirePipeline (config: Config, log: Logger, { store }: Base, domai
   const recordSteps = new RecordStepRunner({
     store,
     steps: createRecordSteps({ store, records: domain.records, search: domain.search, lifecycle: domain.lifecycle, inventory: domain.inventory, archiver: domain.archive.archiver, extractor: EXTRACTOR }),
-    log: log.child({ module: 'record-steps' }),
+    logger: logger.child({ module: 'record-steps' }),
     afterStep: testKillAfterStep()
   })
   const pipeline = new Pipeline({
-    store, steps, recordSteps, log: log.child({ module: 'pipeline' }), maxAttempts: config.jobMaxAttempts,
+    store, steps, recordSteps, logger: logger.child({ module: 'pipeline' }), maxAttempts: config.jobMaxAttempts,
     // A page given up on no longer holds its batch's segmentation or its record's extraction back.
     failedForGood: async (page, tx) => { await segmentDue(store, page, tx); pageSettled(page, tx) }
   })
@@ -187,21 +187,21 @@ interface Edges {
 }
 
 /** Stage 4: the doors in (intake, scanners) and out (replication, reports, lookups, the outbox). */
-async function buildEdges (config: Config, log: Logger, mode: Mode, { store, units, auth }: Base, { search, inventory, archive }: Domain, work: Work | undefined, shutdown: Shutdown): Promise<Edges> {
+async function buildEdges (config: Config, logger: Logger, mode: Mode, { store, units, auth }: Base, { search, inventory, archive }: Domain, work: Work | undefined, shutdown: Shutdown): Promise<Edges> {
   const pipeline = work?.pipeline
   const intake = new Intake({
-    store, maxPixels: config.maxPixels, maxFilePixels: config.maxFilePixels, maxConcurrentUploads: config.maxConcurrentUploads, log: log.child({ module: 'intake' }),
+    store, maxPixels: config.maxPixels, maxFilePixels: config.maxFilePixels, maxConcurrentUploads: config.maxConcurrentUploads, logger: logger.child({ module: 'intake' }),
     // The page jobs are committed with the pages: this only saves the pipeline a wait for its next start.
-    onAccepted: (r) => { pipeline?.enqueue(r.pages.map(p => p.id)).catch(err => log.error({ err }, 'could not schedule pages')) }
+    onAccepted: (r) => { pipeline?.enqueue(r.pages.map(p => p.id)).catch(err => logger.error({ err }, 'could not schedule pages')) }
   })
   const scanners = pipeline !== undefined
-    ? new ScannerService({ hosts: config.sanedHosts, timeoutMs: config.sanedTimeoutMs, store, intake, pipeline, log: log.child({ module: 'scanner' }) })
+    ? new ScannerService({ hosts: config.sanedHosts, timeoutMs: config.sanedTimeoutMs, store, intake, pipeline, logger: logger.child({ module: 'scanner' }) })
     : undefined
   // Replication: a district's source of log entries and files; on the province, every district's replica.
-  const replica = await createReplica({ role: config.role, store, log: archive.log, search, units, peerId: archive.key.peerId, dataDir: config.dataDir, maxPixels: config.maxPixels, maxFileBytes: config.maxUploadBytes, logger: log })
+  const replica = await createReplica({ role: config.role, store, archiveLog: archive.archiveLog, search, units, peerId: archive.key.peerId, dataDir: config.dataDir, maxPixels: config.maxPixels, maxFileBytes: config.maxUploadBytes, logger: logger })
   shutdown.add(async () => await replica.close())
   if (mode === 'server') await replica.recover()
-  const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, log: log.child({ module: 'sync' }), registry: work?.metrics.registry, mode, pollMs: config.syncPollMs })
+  const sync = await startSync({ config, key: archive.key, source: replica.source, sink: replica.sink, logger: logger.child({ module: 'sync' }), registry: work?.metrics.registry, mode, pollMs: config.syncPollMs })
   shutdown.add(async () => await sync.stop())
   // On the province the report adds every district's archived pages from its replica.
   const reports = new Reports({
@@ -215,17 +215,17 @@ async function buildEdges (config: Config, log: Logger, mode: Mode, { store, uni
   const integration: IntegrationServices = { links, lookup: new ResultLookup({ store, search, links }), audit: new LookupAudit({ store: store.audit, tokens: auth }) }
   // The outbox (issue 7): archive changes told to the one-stop systems / national portal; the archive log is its queue.
   const outbox = new Outbox({
-    store, log: archive.log, link: (recordId, filename) => links.link(recordId, filename, { ttlSeconds: config.outboxLinkTtlSeconds }), targets: resolveTargets(config.outboxTargets),
-    options: outboxOptionsOf(config), logger: log.child({ module: 'outbox' }), registry: work?.metrics.registry, userAgent: `sohoa/${VERSION}`
+    store, archiveLog: archive.archiveLog, link: (recordId, filename) => links.link(recordId, filename, { ttlSeconds: config.outboxLinkTtlSeconds }), targets: resolveTargets(config.outboxTargets),
+    options: outboxOptionsOf(config), logger: logger.child({ module: 'outbox' }), registry: work?.metrics.registry, userAgent: `sohoa/${VERSION}`
   })
   shutdown.add(async () => await outbox.stop())
   // An archiving, a validity change or a deletion is a new log entry: idle targets look now, not at their next poll.
-  archive.log.onAppend(() => outbox.nudge())
+  archive.archiveLog.onAppend(() => outbox.nudge())
   return { intake, scanners, replica, sync, reports, integration, outbox, listening }
 }
 
 /** The services the API sees, and the bulk reindex (in place: search keeps answering from the old entries meanwhile). */
-function composeServices (config: Config, log: Logger, { store, units, auth }: Base, domain: Domain, work: Work | undefined, edges: Edges, shutdown: Shutdown): Services {
+function composeServices (config: Config, logger: Logger, { store, units, auth }: Base, domain: Domain, work: Work | undefined, edges: Edges, shutdown: Shutdown): Services {
   const { records, search, inventory, lifecycle, archive } = domain
   const progress = { running: false, records: 0, startedAt: '' }
   const reindex = async (): Promise<{ records: number }> => {
@@ -241,7 +241,7 @@ function composeServices (config: Config, log: Logger, { store, units, auth }: B
         else batch.push({ id: record.id, doc: searchDocumentOf(record, await records.text(record.pageIds)) })
         if (batch.length >= 200) await flush()
         progress.records = ++n
-        if (n % 5000 === 0) log.info({ records: n }, 'reindex progress')
+        if (n % 5000 === 0) logger.info({ records: n }, 'reindex progress')
       }
       await flush()
       n += (await edges.replica.reindex()).records
@@ -261,21 +261,21 @@ function composeServices (config: Config, log: Logger, { store, units, auth }: B
 }
 
 /** Stage 5 (server only): the pipeline, the schedules, the scanners, the push doors, then HTTP and the control socket. */
-async function startListeners (config: Config, log: Logger, parts: { handle: NodeHandle, base: Base, domain: Domain, work: Work, edges: Edges }, shutdown: Shutdown): Promise<void> {
+async function startListeners (config: Config, logger: Logger, parts: { handle: NodeHandle, base: Base, domain: Domain, work: Work, edges: Edges }, shutdown: Shutdown): Promise<void> {
   const { handle, base: { store }, domain: { search, archive }, work: { pipeline }, edges } = parts
   const services = handle.services
   await pipeline.start()
   shutdown.add(async () => await pipeline.stop())
   const schedules = startSchedules([
-    { name: 'fixity', schedule: config.fixitySchedule, run: async () => { const r = await checkFixityAndRecord({ store, log: archive.log, agent: 'system' }); return { files: r.files, failures: r.failures.length } } },
+    { name: 'fixity', schedule: config.fixitySchedule, run: async () => { const r = await checkFixityAndRecord({ store, archiveLog: archive.archiveLog, agent: 'system' }); return { files: r.files, failures: r.failures.length } } },
     { name: 'validity', schedule: config.validitySchedule, run: async () => await archive.lifecycle.sweepExpired() }
-  ], log.child({ module: 'schedule' }))
+  ], logger.child({ module: 'schedule' }))
   shutdown.add(async () => await schedules.stop())
   // Loads the postings of common words so the first searches do not wait on LevelDB; not needed to serve.
-  search.warmUp().catch(err => log.warn({ err }, 'search warm-up failed'))
+  search.warmUp().catch(err => logger.warn({ err }, 'search warm-up failed'))
   // An index written by an older layout still answers, without fields; rebuild it in the background.
   if (await search.reindexAdvised()) {
-    services.reindex().then(r => log.info(r, 'search index rebuilt for the new layout'), err => log.error({ err }, 'search rebuild failed'))
+    services.reindex().then(r => logger.info(r, 'search index rebuilt for the new layout'), err => logger.error({ err }, 'search rebuild failed'))
   }
   // Scanner batches a stop or crash left `scanning` are paused, so the operator can resume them.
   if (edges.scanners !== undefined) {
@@ -283,12 +283,12 @@ async function startListeners (config: Config, log: Logger, parts: { handle: Nod
     await scanners.start()
     shutdown.add(async () => await scanners.stop())
   }
-  const push = await startPush({ config, intake: edges.intake, log: log.child({ module: 'push' }) })
+  const push = await startPush({ config, intake: edges.intake, logger: logger.child({ module: 'push' }) })
   shutdown.add(async () => await push.stop())
   handle.address = await handle.api.listen({ host: config.host, port: config.port })
   edges.listening.current = handle.address
   await edges.outbox.start()
-  const control = await buildApi({ services, log: log.child({ module: 'control' }), local: true })
+  const control = await buildApi({ services, logger: logger.child({ module: 'control' }), local: true })
   handle.controlSocket = join(config.dataDir, 'sohoa.sock')
   // Safe: the store's lock proves no other sohoa owns this data directory and its socket.
   await rm(handle.controlSocket, { force: true })

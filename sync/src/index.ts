@@ -45,7 +45,7 @@ export interface StartSyncOptions {
   key: { privateKey: PrivateKey, peerId: string }
   source?: ReplicaSource
   sink?: ReplicaSink
-  log: Logger
+  logger: Logger
   /** The node's Prometheus registry (`metrics.registry`), when it has one. */
   registry?: Registry
   mode: 'server' | 'offline'
@@ -66,7 +66,7 @@ export async function startSync (opts: StartSyncOptions): Promise<SyncService> {
     schedule: config.syncSchedule,
     source: opts.source,
     sink: opts.sink,
-    log: opts.log,
+    logger: opts.logger,
     registry: opts.registry,
     mode: opts.mode,
     pollMs: opts.pollMs

@@ -16,14 +16,14 @@ import type { Logger } from './logger.js'
 
 export interface ProvinceContext {
   sink: ReplicaSink
-  log: Logger
+  logger: Logger
   onPayload?: (bytes: number) => void
   onFailure?: (peer: DistrictPeer, failure: EntryFailure) => void
 }
 
 /** One replication session with a registered district (the gater already proved its peer ID). */
 export async function serveReplication (ch: Channel, peer: DistrictPeer, ctx: ProvinceContext): Promise<void> {
-  const { sink, log } = ctx
+  const { sink, logger } = ctx
   const replica = peer.replica
   const { header: hello } = await ch.expect<Record<string, any>>()
   if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION) {
@@ -66,7 +66,7 @@ export async function serveReplication (ch: Channel, peer: DistrictPeer, ctx: Pr
     const fetched = await fetchFiles(ch, receiver, checked.files, {
       onPayload: (n) => { received += n; ctx.onPayload?.(n) },
       // Counts, not the list (hundreds of files a batch); a resumed file is named with its offset.
-      onWant: (wants) => { log.info({ replica, files: wants.length, bytes: wants.reduce((n, w) => n + w.size - w.offset, 0), resumed: wants.filter(w => w.offset > 0).map(w => ({ sha256: w.sha256, offset: w.offset })) }, 'asking the district for files') }
+      onWant: (wants) => { logger.info({ replica, files: wants.length, bytes: wants.reduce((n, w) => n + w.size - w.offset, 0), resumed: wants.filter(w => w.offset > 0).map(w => ({ sha256: w.sha256, offset: w.offset })) }, 'asking the district for files') }
     })
     // One grouped sync for the whole batch's files, before anything that names them commits.
     await receiver.flush()
@@ -88,16 +88,16 @@ export async function serveReplication (ch: Channel, peer: DistrictPeer, ctx: Pr
       ready.push(entry)
     }
     const acked = ready.length > 0 ? await sink.commit(replica, ready) : (await sink.position(replica)).acked
-    log.debug({ replica, entries: entries.length, files: checked.files.length, checkMs: Math.round(t1 - t0), filesMs: Math.round(t2 - t1), commitMs: Math.round(performance.now() - t2) }, 'batch stored')
+    logger.debug({ replica, entries: entries.length, files: checked.files.length, checkMs: Math.round(t1 - t0), filesMs: Math.round(t2 - t1), commitMs: Math.round(performance.now() - t2) }, 'batch stored')
     if (fetched.paused) {
-      log.info({ replica, acked: acked.seq }, 'district paused replication')
+      logger.info({ replica, acked: acked.seq }, 'district paused replication')
       await sink.noteContact(replica, { head, entries: 0, bytes: 0, received })
       return
     }
     if (failure) {
       await sink.halt(replica, failure)
       ctx.onFailure?.(peer, failure)
-      log.warn({ replica, peer: peer.peerId, seq: failure.seq, problem: failure.problem }, 'district entry refused: replication halted')
+      logger.warn({ replica, peer: peer.peerId, seq: failure.seq, problem: failure.problem }, 'district entry refused: replication halted')
       await ch.send({ t: 'ack', seq: acked.seq, hash: acked.hash, refuse: failure })
       return
     }

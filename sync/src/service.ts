@@ -36,7 +36,7 @@ export interface SyncOptions {
   source?: ReplicaSource
   /** Province. */
   sink?: ReplicaSink
-  log: Logger
+  logger: Logger
   registry?: Registry
   /** `offline`: a CLI node; the network comes up only for an explicit run or restore. */
   mode: 'server' | 'offline'
@@ -94,7 +94,7 @@ export class Sync implements SyncService {
       return
     }
     if (this.opts.province.length === 0) {
-      this.opts.log.info({}, 'no province configured: replication is off')
+      this.opts.logger.info({}, 'no province configured: replication is off')
       return
     }
     this.window = createWindow(this.opts.schedule, () => { this.tick() })
@@ -135,7 +135,7 @@ export class Sync implements SyncService {
         await host.handle(RESTORE_PROTOCOL, (stream, connection) => {
           void this.inbound('restore', stream, connection.remotePeer.toString())
         }, { maxInboundStreams: 2 })
-        this.opts.log.info({ peerId: this.peerId, listen: host.getMultiaddrs().map(String) }, 'sync listening')
+        this.opts.logger.info({ peerId: this.peerId, listen: host.getMultiaddrs().map(String) }, 'sync listening')
       }
       this.host = host
       return host
@@ -151,7 +151,7 @@ export class Sync implements SyncService {
     const last = this.refusedLog.get(peerId) ?? 0
     if (Date.now() - last > 60_000) {
       this.refusedLog.set(peerId, Date.now())
-      this.opts.log.warn({ peer: peerId, direction }, 'connection refused: peer not allowed')
+      this.opts.logger.warn({ peer: peerId, direction }, 'connection refused: peer not allowed')
     }
   }
 
@@ -190,7 +190,7 @@ export class Sync implements SyncService {
   private async inbound (kind: 'sync' | 'restore', stream: import('@libp2p/interface').Stream, remote: string): Promise<void> {
     const ch = this.channel(stream)
     const peer = this.peersById.get(remote)
-    const log = this.opts.log
+    const logger = this.opts.logger
     if (!peer) {
       await ch.send({ t: 'refused', problem: 'this node is not registered with the province' }).catch(() => {})
       await ch.close()
@@ -204,7 +204,7 @@ export class Sync implements SyncService {
     this.sessions.set(peer.replica, { ch, done, peerId: peer.peerId })
     const ctx = {
       sink: this.opts.sink!,
-      log,
+      logger,
       onPayload: () => {},
       onFailure: () => { this.verificationFailures++ }
     }
@@ -213,7 +213,7 @@ export class Sync implements SyncService {
       else await serveRestore(ch, peer, { ...ctx, bucket: this.bucket, shouldContinue: () => !this.stopping })
       await ch.close()
     } catch (err) {
-      log.warn({ peer: remote, kind, err: errorText(err) }, 'sync session ended with an error')
+      logger.warn({ peer: remote, kind, err: errorText(err) }, 'sync session ended with an error')
       ch.abort(errorText(err))
     } finally {
       if (this.sessions.get(peer.replica)?.ch === ch) this.sessions.delete(peer.replica)
@@ -289,7 +289,7 @@ export class Sync implements SyncService {
           }
         }
       } catch (err) {
-        this.opts.log.warn({ err: errorText(err) }, 'sync poll failed')
+        this.opts.logger.warn({ err: errorText(err) }, 'sync poll failed')
       }
       this.schedulePoll(next)
     })()
@@ -318,7 +318,7 @@ export class Sync implements SyncService {
 
   private async session (scheduled: boolean): Promise<RunResult> {
     const source = this.opts.source!
-    const log = this.opts.log
+    const logger = this.opts.logger
     let state = (await source.loadState()) ?? emptyState()
     state.lastAttempt = new Date().toISOString()
     await source.saveState(state)
@@ -341,7 +341,7 @@ export class Sync implements SyncService {
       await source.saveState(state)
       this.failures = 0
       this.lastError = null
-      if (result.entries > 0 || result.paused) log.info({ entries: result.entries, bytes: result.bytes, acked: result.acked, head: result.head, paused: result.paused ?? false }, 'replicated to the province')
+      if (result.entries > 0 || result.paused) logger.info({ entries: result.entries, bytes: result.bytes, acked: result.acked, head: result.head, paused: result.paused ?? false }, 'replicated to the province')
       return result
     } catch (err) {
       ch?.abort(errorText(err))
@@ -351,8 +351,8 @@ export class Sync implements SyncService {
       const refused = err instanceof RefusedError ? { ...err.failure, at: new Date().toISOString() } : null
       state = { ...state, lastError: message, ...(refused ? { refused, lastContact: new Date().toISOString() } : {}) }
       await source.saveState(state).catch(() => {})
-      if (refused) log.error({ seq: refused.seq, problem: refused.problem }, 'the province refused an entry: replication stopped until an admin acts')
-      else log.warn({ err: message }, 'replication failed')
+      if (refused) logger.error({ seq: refused.seq, problem: refused.problem }, 'the province refused an entry: replication stopped until an admin acts')
+      else logger.warn({ err: message }, 'replication failed')
       return { ok: false, entries: 0, bytes: 0, acked: state.acked.seq, head: (await source.head()).seq, error: message, ...(refused ? { refused: { seq: refused.seq, problem: refused.problem } } : {}) }
     }
   }
@@ -379,7 +379,7 @@ export class Sync implements SyncService {
             ch?.abort(errorText(err))
             ch = null
             if (err instanceof RestoreRefusedError || attempt >= 3) throw err
-            this.opts.log.warn({ err: errorText(err), attempt }, 'restore interrupted, trying again')
+            this.opts.logger.warn({ err: errorText(err), attempt }, 'restore interrupted, trying again')
             await new Promise(resolve => setTimeout(resolve, 1000 * attempt))
           }
         }
@@ -387,12 +387,12 @@ export class Sync implements SyncService {
         const now = new Date().toISOString()
         await source.saveState({ ...state, acked: head, refused: null, lastError: null, lastContact: now, lastSuccess: now })
         progress.state = 'done'
-        this.opts.log.info({ entries: head.seq, bytes: progress.bytes }, 'archive restored from the province')
+        this.opts.logger.info({ entries: head.seq, bytes: progress.bytes }, 'archive restored from the province')
       } catch (err) {
         ch?.abort(errorText(err))
         progress.state = 'failed'
         progress.error = errorText(err)
-        this.opts.log.error({ err: progress.error }, 'restore failed')
+        this.opts.logger.error({ err: progress.error }, 'restore failed')
       } finally {
         progress.finishedAt = new Date().toISOString()
         this.restoring = null

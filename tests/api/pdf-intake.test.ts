@@ -122,7 +122,7 @@ t.test('the FTP drop box and a watched folder take PDFs too', async t => {
   const pdf = await jpegPdf([await corpus(6), await corpus(7)], [200, 200])
   const locked = await encrypt(pdf, 'mat-khau')
 
-  const box = new FtpDropBox({ config: ftpConfig(31300, 31309, [{ username: 'copier', password: 'mat-khau-ftp', unit: '622' }]), intake: h.intake, log: silent, maxUploadBytes: 20 << 20 })
+  const box = new FtpDropBox({ config: ftpConfig(31300, 31309, [{ username: 'copier', password: 'mat-khau-ftp', unit: '622' }]), intake: h.intake, logger: silent, maxUploadBytes: 20 << 20 })
   await box.listen()
   h.cleanup(async () => { await box.close() })
   const client = new Client(30_000)
@@ -141,7 +141,7 @@ t.test('the FTP drop box and a watched folder take PDFs too', async t => {
   const dir = join(h.dir, 'share')
   await mkdir(dir)
   const results: FolderResult[] = []
-  const watcher = new FolderWatcher({ folder: { path: dir, unit: '623', intervalMs: 40, stableMs: 200 }, intake: h.intake, log: silent, maxUploadBytes: 20 << 20, onResult: r => { results.push(r) } })
+  const watcher = new FolderWatcher({ folder: { path: dir, unit: '623', intervalMs: 40, stableMs: 200 }, intake: h.intake, logger: silent, maxUploadBytes: 20 << 20, onResult: r => { results.push(r) } })
   h.cleanup(async () => { await watcher.stop() })
   watcher.start()
   await writeFile(join(dir, 'Scan_0001.PDF'), pdf)

@@ -12,7 +12,7 @@ export interface Opened {
   dir: string
   store: Store
   key: NodeKey
-  log: ArchiveLog
+  archiveLog: ArchiveLog
 }
 
 export async function openArchive (t: { teardown: (fn: () => unknown) => void }, dir?: string): Promise<Opened> {
@@ -20,7 +20,7 @@ export async function openArchive (t: { teardown: (fn: () => unknown) => void },
   const store = await Store.open(dataDir)
   t.teardown(async () => await store.close())
   const key = await loadOrCreateNodeKey(dataDir)
-  return { dir: dataDir, store, key, log: await ArchiveLog.open(store, key) }
+  return { dir: dataDir, store, key, archiveLog: await ArchiveLog.open(store, key) }
 }
 
 export interface Archived {
@@ -31,7 +31,7 @@ export interface Archived {
 
 /** One archived record with `masters` page files (random bytes unless given), a PDF and an OCR text file. */
 export async function archiveRecord (a: Opened, opts: { unit?: string, masters?: Buffer[], fields?: Record<string, string | null>, parties?: RecordParty[] } = {}): Promise<Archived> {
-  const { store, log } = a
+  const { store, archiveLog } = a
   const unit = opts.unit ?? '622'
   const id = newId('r')
   const batchId = newId('b')
@@ -66,7 +66,7 @@ export async function archiveRecord (a: Opened, opts: { unit?: string, masters?:
     { sha256: pdfFile.sha256, size: pdf.byteLength, role: 'pdf' },
     { sha256: textFile.sha256, size: text.byteLength, role: 'text' }
   ]
-  await log.append({ type: 'record.archived', recordId: id, unit, files, data: { record: { id, unit, fields, ...(opts.parties ? { parties: opts.parties } : {}) } } }, (tx) => {
+  await archiveLog.append({ type: 'record.archived', recordId: id, unit, files, data: { record: { id, unit, fields, ...(opts.parties ? { parties: opts.parties } : {}) } } }, (tx) => {
     tx.putRecord(record)
     for (const p of pages) tx.putPage(p)
     tx.putEvent({ id: newId('e'), recordId: id, type: 'capture', at: now, agent: 'scanner-1', outcome: 'success', detail: '300 dpi colour' })

@@ -71,10 +71,10 @@ t.test('canonical JSON: sorted keys at every depth, no whitespace, no undefined,
 
 t.test('append: a linear, signed, hash-chained log; the entry and the caller\'s writes commit together', async t => {
   const a = await openArchive(t)
-  t.same(await a.log.head(), { seq: 0, hash: ZERO_HASH }, 'an empty log')
+  t.same(await a.archiveLog.head(), { seq: 0, hash: ZERO_HASH }, 'an empty log')
   const recordId = newId('r')
   const files = [{ sha256: 'a'.repeat(64), size: 10, role: 'master' }]
-  const first = await a.log.append({ type: 'record.archived', recordId, unit: '622', files, data: { record: { id: recordId, note: 'Hồ sơ <1> & "2"' }, dropped: undefined } }, tx => {
+  const first = await a.archiveLog.append({ type: 'record.archived', recordId, unit: '622', files, data: { record: { id: recordId, note: 'Hồ sơ <1> & "2"' }, dropped: undefined } }, tx => {
     tx.putTarget({ unit: '622', year: 2001, pages: 1, estimated: false, source: 'written-with-entry-1', updatedAt: new Date().toISOString() })
   })
   t.equal(first.seq, 1)
@@ -94,13 +94,13 @@ t.test('append: a linear, signed, hash-chained log; the entry and the caller\'s 
   t.equal(decoded.sig, outer.sig)
   t.equal(decoded.hash, first.hash)
 
-  const second = await a.log.append({ type: 'record.validity', recordId, data: { validity: { state: 'revoked' } } })
-  const third = await a.log.append({ type: 'unit.catalogue', data: { version: 3 } })
+  const second = await a.archiveLog.append({ type: 'record.validity', recordId, data: { validity: { state: 'revoked' } } })
+  const third = await a.archiveLog.append({ type: 'unit.catalogue', data: { version: 3 } })
   t.equal(second.body.prev, first.hash)
   t.equal(third.body.prev, second.hash)
-  t.same(await a.log.head(), { seq: 3, hash: third.hash })
+  t.same(await a.archiveLog.head(), { seq: 3, hash: third.hash })
 
-  const stored = await a.log.entries(1, 10)
+  const stored = await a.archiveLog.entries(1, 10)
   t.same(stored.map(e => e.seq), [1, 2, 3])
   t.same(stored.map(e => Buffer.from(e.envelope)), [first, second, third].map(e => Buffer.from(e.envelope)), 'entries come back byte for byte')
   let prev = ZERO_HASH
@@ -108,20 +108,20 @@ t.test('append: a linear, signed, hash-chained log; the entry and the caller\'s 
     verifyEnvelope(e.envelope, { expectedSeq: e.seq, prevHash: prev, peerId: a.key.peerId })
     prev = sha256(e.envelope)
   }
-  t.same((await a.log.entries(2, 1)).map(e => e.seq), [2], 'paging')
-  t.same(await a.log.entries(4, 10), [])
-  t.same((await a.log.forRecord(recordId)).map(e => e.seq), [1, 2], 'the record index')
-  t.same(await a.log.forRecord(newId('r')), [])
-  t.equal((await a.log.get(2))?.body.type, 'record.validity')
-  t.equal(await a.log.get(9), undefined)
+  t.same((await a.archiveLog.entries(2, 1)).map(e => e.seq), [2], 'paging')
+  t.same(await a.archiveLog.entries(4, 10), [])
+  t.same((await a.archiveLog.forRecord(recordId)).map(e => e.seq), [1, 2], 'the record index')
+  t.same(await a.archiveLog.forRecord(newId('r')), [])
+  t.equal((await a.archiveLog.get(2))?.body.type, 'record.validity')
+  t.equal(await a.archiveLog.get(9), undefined)
 
   // A caller whose own writes fail leaves no entry behind.
-  await t.rejects(a.log.append({ type: 'record.validity', recordId, data: {} }, () => { throw new Error('caller failed') }), /caller failed/)
-  t.equal((await a.log.head()).seq, 3, 'nothing was appended')
-  await t.rejects(a.log.append({ type: '', data: {} }), { code: 'VALIDATION' })
-  await t.rejects(a.log.append({ type: 'x', files: [{ sha256: 'nope', size: 1, role: 'master' }], data: {} }), { code: 'VALIDATION' })
-  await t.rejects(a.log.append({ type: 'x', data: { n: Infinity } }), { code: 'VALIDATION' })
-  t.equal((await a.log.head()).seq, 3)
+  await t.rejects(a.archiveLog.append({ type: 'record.validity', recordId, data: {} }, () => { throw new Error('caller failed') }), /caller failed/)
+  t.equal((await a.archiveLog.head()).seq, 3, 'nothing was appended')
+  await t.rejects(a.archiveLog.append({ type: '', data: {} }), { code: 'VALIDATION' })
+  await t.rejects(a.archiveLog.append({ type: 'x', files: [{ sha256: 'nope', size: 1, role: 'master' }], data: {} }), { code: 'VALIDATION' })
+  await t.rejects(a.archiveLog.append({ type: 'x', data: { n: Infinity } }), { code: 'VALIDATION' })
+  t.equal((await a.archiveLog.head()).seq, 3)
 })
 
 t.test('reopen after close keeps the head, the key and the chain', async t => {
@@ -149,20 +149,20 @@ t.test('concurrent appends (two log objects on one store) keep the chain linear'
   const a = await openArchive(t)
   const other = await ArchiveLog.open(a.store, a.key)
   const n = 40
-  const appended = await Promise.all(Array.from({ length: n }, async (_, i) => await (i % 2 === 0 ? a.log : other).append({ type: 'record.archived', recordId: newId('r'), data: { i } })))
+  const appended = await Promise.all(Array.from({ length: n }, async (_, i) => await (i % 2 === 0 ? a.archiveLog : other).append({ type: 'record.archived', recordId: newId('r'), data: { i } })))
   t.same(appended.map(e => e.seq).sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i + 1), 'every seq once, no gaps')
   let prev = ZERO_HASH
-  for (const e of await a.log.entries(1, n)) {
+  for (const e of await a.archiveLog.entries(1, n)) {
     verifyEnvelope(e.envelope, { expectedSeq: e.seq, prevHash: prev, peerId: a.key.peerId })
     prev = sha256(e.envelope)
   }
-  t.equal((await a.log.head()).hash, prev)
+  t.equal((await a.archiveLog.head()).hash, prev)
 })
 
 t.test('verifyEnvelope refuses a wrong key, a broken chain, a wrong seq and any non-canonical byte', async t => {
   const a = await openArchive(t)
-  const e1 = await a.log.append({ type: 'record.archived', recordId: newId('r'), data: { n: 1 } })
-  const e2 = await a.log.append({ type: 'record.archived', recordId: newId('r'), data: { n: 2 } })
+  const e1 = await a.archiveLog.append({ type: 'record.archived', recordId: newId('r'), data: { n: 1 } })
+  const e2 = await a.archiveLog.append({ type: 'record.archived', recordId: newId('r'), data: { n: 2 } })
   const stranger = await loadOrCreateNodeKey(await tempDir(t, 'sohoa-key-other-'))
   const check = (bytes: Uint8Array, opts: Parameters<typeof verifyEnvelope>[1]): unknown => {
     try {
@@ -197,18 +197,18 @@ t.test('verifyEnvelope refuses a wrong key, a broken chain, a wrong seq and any 
 
 t.test('importEntry stores foreign envelopes byte for byte, in order only, and remembers their signer', async t => {
   const source = await openArchive(t)
-  for (let i = 0; i < 4; i++) await source.log.append({ type: 'record.archived', recordId: newId('r'), data: { i } })
-  const entries = await source.log.entries(1, 10)
+  for (let i = 0; i < 4; i++) await source.archiveLog.append({ type: 'record.archived', recordId: newId('r'), data: { i } })
+  const entries = await source.archiveLog.entries(1, 10)
   const target = await openArchive(t)
   t.not(target.key.peerId, source.key.peerId)
-  await t.rejects(target.log.importEntry(entries[1].envelope), { code: 'LOG_ENTRY_INVALID', details: { problem: 'seq' } }, 'a gap is refused')
-  for (const e of entries) await target.log.importEntry(e.envelope, tx => { tx.putTarget({ unit: '622', year: 2000 + e.seq, pages: e.seq, estimated: false, source: 'imported', updatedAt: new Date().toISOString() }) })
-  t.same(await target.log.head(), await source.log.head(), 'same head, same hash')
+  await t.rejects(target.archiveLog.importEntry(entries[1].envelope), { code: 'LOG_ENTRY_INVALID', details: { problem: 'seq' } }, 'a gap is refused')
+  for (const e of entries) await target.archiveLog.importEntry(e.envelope, tx => { tx.putTarget({ unit: '622', year: 2000 + e.seq, pages: e.seq, estimated: false, source: 'imported', updatedAt: new Date().toISOString() }) })
+  t.same(await target.archiveLog.head(), await source.archiveLog.head(), 'same head, same hash')
   t.equal((await target.store.getTarget('622', 2004))?.pages, 4, 'the importer\'s writes are in the entry\'s batch')
-  await t.rejects(target.log.importEntry(entries[3].envelope), { code: 'LOG_ENTRY_INVALID' }, 'a replay is refused')
-  const own = await target.log.append({ type: 'unit.catalogue', data: {} })
-  t.equal(own.body.prev, (await source.log.head()).hash, 'the restored node continues its chain with its new key')
+  await t.rejects(target.archiveLog.importEntry(entries[3].envelope), { code: 'LOG_ENTRY_INVALID' }, 'a replay is refused')
+  const own = await target.archiveLog.append({ type: 'unit.catalogue', data: {} })
+  t.equal(own.body.prev, (await source.archiveLog.head()).hash, 'the restored node continues its chain with its new key')
   t.equal(own.body.node, target.key.peerId)
-  const signers = Object.fromEntries((await target.log.signers()).map(s => [s.peerId, s.since]))
+  const signers = Object.fromEntries((await target.archiveLog.signers()).map(s => [s.peerId, s.since]))
   t.same(signers, { [target.key.peerId]: 1, [source.key.peerId]: 1 })
 })

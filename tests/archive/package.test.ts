@@ -44,10 +44,10 @@ t.test('an archival package from real stored files: METS checksums match, XML is
   }
   const parties = [{ role: 'establishment', name: 'Quán ăn Phúc' }, { role: 'owner', name: 'Hoàng Hữu Quang', idNumber: '064333325602', birthDate: '1990-02-28' }]
   const { record } = await archiveRecord(a, { masters, fields, parties })
-  await a.log.append({ type: 'record.validity', recordId: record.id, unit: record.unit, data: { validity: { state: 'valid' } } })
-  await checkFixityAndRecord({ store: a.store, log: a.log })
+  await a.archiveLog.append({ type: 'record.validity', recordId: record.id, unit: record.unit, data: { validity: { state: 'valid' } } })
+  await checkFixityAndRecord({ store: a.store, archiveLog: a.archiveLog })
 
-  const input = await packageInputOf({ store: a.store, log: a.log, recordId: record.id, unitName: 'Huyện Chư Sê', software: { name: 'sohoa', version: '0.1.0' } })
+  const input = await packageInputOf({ store: a.store, archiveLog: a.archiveLog, recordId: record.id, unitName: 'Huyện Chư Sê', software: { name: 'sohoa', version: '0.1.0' } })
   t.same(input.files.map(f => [f.path, f.role]), [
     ['representations/rep1/data/page-001.jpg', 'master'],
     ['representations/rep1/data/page-002.jpg', 'master'],
@@ -117,7 +117,7 @@ t.test('an archival package from real stored files: METS checksums match, XML is
   t.ok(premis.some(e => e.name === 'premis:agentIdentifierValue' && e.text === a.key.peerId), 'the node that signs the log is an agent')
 
   // The log entries travel byte for byte and verify against the node's peer ID alone.
-  const entries = await a.log.forRecord(record.id)
+  const entries = await a.archiveLog.forRecord(record.id)
   t.equal(entries.length, 2)
   for (const e of entries) {
     const bytes = at(`metadata/preservation/log/${String(e.seq).padStart(12, '0')}.json`)
@@ -130,7 +130,7 @@ t.test('an archival package from real stored files: METS checksums match, XML is
 t.test('a stored file that changed aborts the package; unsafe paths are refused', async t => {
   const a = await openArchive(t)
   const { record } = await archiveRecord(a)
-  const input = await packageInputOf({ store: a.store, log: a.log, recordId: record.id })
+  const input = await packageInputOf({ store: a.store, archiveLog: a.archiveLog, recordId: record.id })
   await flipFileByte(a.store, record.pdf!.sha256, 50)
   await t.rejects(packageBuffer(input), { code: 'FILE_INTEGRITY', details: { sha256: record.pdf!.sha256 } })
   await flipFileByte(a.store, record.pdf!.sha256, 50)
@@ -142,5 +142,5 @@ t.test('a stored file that changed aborts the package; unsafe paths are refused'
   }
   const unreadable: PackageInput = { ...input, files: [{ ...input.files[0], read: () => Readable.from((async function * () { yield Buffer.from('x'); throw new Error('disk gone') })()) }] }
   await t.rejects(packageBuffer(unreadable), { code: 'FILE_INTEGRITY' }, 'a read error ends the stream with an error')
-  await t.rejects(packageInputOf({ store: a.store, log: a.log, recordId: 'r_nope' }), { code: 'RECORD_NOT_FOUND' })
+  await t.rejects(packageInputOf({ store: a.store, archiveLog: a.archiveLog, recordId: 'r_nope' }), { code: 'RECORD_NOT_FOUND' })
 })

@@ -49,7 +49,7 @@ t.test('a province finds valid results in its districts\' replicas', async t => 
   const partial = new PartialFiles(province.files, provinceDir)
   await partial.init()
   t.teardown(async () => await partial.close())
-  const sink = new ProvinceReplicas({ store: province, search, units, partial, peerId: 'province', log: createLogger('silent'), maxFileBytes: 100 * 1024 * 1024, partialBytesPerDistrict: 200 * 1024 * 1024 })
+  const sink = new ProvinceReplicas({ store: province, search, units, partial, peerId: 'province', logger: createLogger('silent'), maxFileBytes: 100 * 1024 * 1024, partialBytesPerDistrict: 200 * 1024 * 1024 })
   await sink.addPeer(seeded.peerId, '622')
   for (const r of seeded.records) for (const f of r.files) await province.files.put(await district.files.read(f.sha256))
   const checked = await sink.check(seeded.peerId, entries)

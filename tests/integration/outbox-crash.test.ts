@@ -15,12 +15,12 @@ import { docOf, expectedMessages, seqOf, startPortal, until } from './outbox-por
 t.test('kill -9 during delivery, three times: every archived record applied exactly once, no message lost', async t => {
   const dataDir = await tempDir(t, 'sohoa-outbox-crash-')
   const a = await openArchive(t, dataDir)
-  const lifecycle = new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.log)
+  const lifecycle = new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.archiveLog)
   const records = []
   for (let i = 0; i < 24; i++) records.push((await archiveRecord(a, { fields: { documentType: 'GIẤY PHÉP XÂY DỰNG', documentNumber: `${100 + i}/GPXD`, issuedDate: '2018-03-02' } })).record)
   for (const r of records.filter((_, i) => i % 4 === 1)) await lifecycle.changeValidity(r.id, { action: 'revoke', reason: 'Thu hồi' }, 'reviewer1')
-  await a.log.append({ type: 'fixity.checked', data: { files: 72, failures: 0 } })
-  const expected = await expectedMessages(a.log)
+  await a.archiveLog.append({ type: 'fixity.checked', data: { files: 72, failures: 0 } })
+  const expected = await expectedMessages(a.archiveLog)
   const peerId = a.key.peerId
   t.equal(expected.size, 30)
   await a.store.close() // the appliance takes the data directory over

@@ -122,9 +122,9 @@ export async function until (what: string, fn: () => boolean | Promise<boolean>,
 export interface ExpectedMessage { seq: number, type: string, recordId: string }
 
 /** Every log entry the outbox delivers, by its idempotency key (`<node>:<seq>`). */
-export async function expectedMessages (log: ArchiveLog): Promise<Map<string, ExpectedMessage>> {
+export async function expectedMessages (archiveLog: ArchiveLog): Promise<Map<string, ExpectedMessage>> {
   const out = new Map<string, ExpectedMessage>()
-  for (const row of await log.entries(1, 10_000)) {
+  for (const row of await archiveLog.entries(1, 10_000)) {
     const body = decodeEnvelope(row.envelope).body
     if (['record.archived', 'record.validity', 'record.deleted'].includes(body.type)) out.set(`${body.node}:${row.seq}`, { seq: row.seq, type: body.type, recordId: body.recordId! })
   }

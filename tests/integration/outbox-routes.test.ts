@@ -15,7 +15,7 @@ t.test('list targets and dead letters, retry, discard; admins only', async t => 
   const records = []
   for (let i = 0; i < 4; i++) records.push((await archiveRecord(a, { fields: { documentType: 'GIẤY PHÉP', documentNumber: `${i + 1}/GP`, issuedDate: '2020-02-02' } })).record)
   const [, refused, lost] = records
-  await new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.log).changeValidity(refused.id, { action: 'revoke', reason: 'Thu hồi' }, 'reviewer1')
+  await new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.archiveLog).changeValidity(refused.id, { action: 'revoke', reason: 'Thu hồi' }, 'reviewer1')
   const peerId = a.key.peerId
   await a.store.close()
 

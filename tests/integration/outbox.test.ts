@@ -45,7 +45,7 @@ t.test('targets from the environment: names, credentials out of the URL, masked 
 
 t.test('every message exactly once, in log order, through 500s, timeouts, error codes and a restart; dead letters and their retry', async t => {
   const a = await openArchive(t)
-  const lifecycle = new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.log)
+  const lifecycle = new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.archiveLog)
   const archived: Archived[] = []
   for (let i = 0; i < 10; i++) {
     const validUntil: Record<string, string> = i === 2 ? { validUntil: '2031-05-14' } : {}
@@ -54,7 +54,7 @@ t.test('every message exactly once, in log order, through 500s, timeouts, error 
   const poisoned = archived[3].record
   await lifecycle.changeValidity(archived[1].record.id, { action: 'revoke', reason: 'Thu hồi theo quyết định 12/QĐ' }, 'reviewer1')
   await lifecycle.changeValidity(poisoned.id, { action: 'replace', reason: 'Cấp lại', replacedBy: archived[4].record.id }, 'reviewer1')
-  await a.log.append({ type: 'fixity.checked', data: { files: 30, failures: 0 } }) // not for the portals: passed over
+  await a.archiveLog.append({ type: 'fixity.checked', data: { files: 30, failures: 0 } }) // not for the portals: passed over
   // Retention over (a 5-year result issued in 2019), so it may be deleted: a tombstone entry.
   await a.store.tx().putRecord({ ...archived[6].record, retention: '5y' }).commit()
   await lifecycle.delete(archived[6].record.id, 'Hết thời hạn bảo quản', 'admin')
@@ -73,7 +73,7 @@ t.test('every message exactly once, in log order, through 500s, timeouts, error 
   const registry = new Registry()
   const flakyUrl = flaky.url.replace('http://', 'http://sohoa:m%40t-khau@')
   const make = (): Outbox => new Outbox({
-    store: a.store, log: a.log, link: (id, name) => signer.link(id, name), targets: resolveTargets([{ name: 'flaky', url: flakyUrl }, { name: 'strict', url: strict.url }]),
+    store: a.store, archiveLog: a.archiveLog, link: (id, name) => signer.link(id, name), targets: resolveTargets([{ name: 'flaky', url: flakyUrl }, { name: 'strict', url: strict.url }]),
     options: OPTIONS, logger: createLogger('debug', logs.stream), registry
   })
   let outbox = make()
@@ -91,7 +91,7 @@ t.test('every message exactly once, in log order, through 500s, timeouts, error 
   await lifecycle.changeValidity(archived[10].record.id, { action: 'revoke', reason: 'Sai thông tin' }, 'reviewer1')
   outbox.nudge()
 
-  const expected = await expectedMessages(a.log)
+  const expected = await expectedMessages(a.archiveLog)
   const poisonedKeys = [...expected].filter(([, e]) => e.recordId === poisoned.id).map(([k]) => k)
   t.equal(poisonedKeys.length, 2, 'the refused record was archived, then replaced')
   // The fake portal records a message before it answers; the outbox marks it delivered after the answer.
@@ -122,7 +122,7 @@ t.test('every message exactly once, in log order, through 500s, timeouts, error 
 
   // What a message says.
   const first = flaky.applied.find(x => x.body.isUpdating === 'False' && docOf(x.body).GiayToId === archiveIdOf(archived[0].record))!.body
-  const entry = (await a.log.get(seqOf(flaky.applied.find(x => x.body === first)!.key)))!
+  const entry = (await a.archiveLog.get(seqOf(flaky.applied.find(x => x.body === first)!.key)))!
   t.match(first, { service: 'DongBoHoSoMC', isUpdating: 'False', data: [{ MaHoSo: 'H21.12-190514-0001', MaTTHC: '1.003560', MaCoQuan: 'H21.12', MaDonVi: '622', NgayCapNhat: vn(Date.parse(entry.body.at)) }] })
   const doc = docOf(first)
   t.match(doc, {

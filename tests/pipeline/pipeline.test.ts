@@ -4,7 +4,7 @@ import { Pipeline, type Step } from '../../appliance/src/pipeline/index.js'
 import { newId, Store, type Job, type Page } from '../../appliance/src/store/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const log = createLogger('silent')
+const logger = createLogger('silent')
 
 async function addPage (store: Store, jobState: Job['state'] = 'queued'): Promise<Page> {
   const now = new Date().toISOString()
@@ -35,7 +35,7 @@ t.test('pages move through every stage once; finished jobs are removed', async t
   t.teardown(() => store.close())
   const pages = [await addPage(store), await addPage(store), await addPage(store)]
   const calls: Record<string, number> = {}
-  const p = new Pipeline({ store, steps: steps(calls), log, maxAttempts: 3 })
+  const p = new Pipeline({ store, steps: steps(calls), logger, maxAttempts: 3 })
   const seen: string[] = []
   p.on('stage', e => seen.push(e.stage))
   await p.start()
@@ -59,7 +59,7 @@ t.test('a failing step retries with backoff, then succeeds', async t => {
   const page = await addPage(store)
   const calls: Record<string, number> = {}
   let failures = 2
-  const p = new Pipeline({ store, steps: steps(calls, name => name === 'recognize' && failures-- > 0), log, maxAttempts: 5, retryBaseMs: 20 })
+  const p = new Pipeline({ store, steps: steps(calls, name => name === 'recognize' && failures-- > 0), logger, maxAttempts: 5, retryBaseMs: 20 })
   await p.start()
   await idle(p)
   await p.stop()
@@ -73,7 +73,7 @@ t.test('a step that keeps failing ends failed with its reason, and can be retrie
   const page = await addPage(store)
   const calls: Record<string, number> = {}
   let broken = true
-  const p = new Pipeline({ store, steps: steps(calls, name => broken && name === 'prepare'), log, maxAttempts: 3, retryBaseMs: 10 })
+  const p = new Pipeline({ store, steps: steps(calls, name => broken && name === 'prepare'), logger, maxAttempts: 3, retryBaseMs: 10 })
   const failed = new Promise(resolve => p.once('failed', resolve))
   await p.start()
   t.match(await failed, { pageId: page.id, stage: 'received', reason: /prepare broke/ })
@@ -96,7 +96,7 @@ t.test('an operator\'s retry writes the page under its lock: a move by review me
   const page = await addPage(store)
   const calls: Record<string, number> = {}
   let broken = true
-  const p = new Pipeline({ store, steps: steps(calls, name => broken && name === 'prepare'), log, maxAttempts: 1, retryBaseMs: 10 })
+  const p = new Pipeline({ store, steps: steps(calls, name => broken && name === 'prepare'), logger, maxAttempts: 1, retryBaseMs: 10 })
   const failed = new Promise(resolve => p.once('failed', resolve))
   await p.start()
   await failed
@@ -130,7 +130,7 @@ t.test('after a crash, a job left running resumes at its step and completes once
   // The page had finished preparing before the crash; recognition was in flight.
   await store.tx().putPage({ ...page, stage: 'prepared' }).putJob({ id: page.id, pageId: page.id, stage: 'prepared', state: 'running', attempts: 0, notBefore: 0, updatedAt: '' }).commit()
   const calls: Record<string, number> = {}
-  const p = new Pipeline({ store, steps: steps(calls), log, maxAttempts: 3 })
+  const p = new Pipeline({ store, steps: steps(calls), logger, maxAttempts: 3 })
   await p.start()
   await idle(p)
   await p.stop()

@@ -6,7 +6,7 @@ import { RecordStepRunner, type RecordStep } from '../../appliance/src/pipeline/
 import { Store } from '../../appliance/src/store/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
-const log = createLogger('silent')
+const logger = createLogger('silent')
 
 async function settle (runner: RecordStepRunner, ms = 100): Promise<void> {
   await new Promise(resolve => setTimeout(resolve, ms))
@@ -31,7 +31,7 @@ t.test('coalesced runs, order, waiting subjects, retries', async t => {
   tx.putRecordJob('extract', 'r_b').putRecordJob('sign', 'r_c')
   await tx.commit()
 
-  const runner = new RecordStepRunner({ store, steps, log, batch: 3, retryMs: 20 })
+  const runner = new RecordStepRunner({ store, steps, logger, batch: 3, retryMs: 20 })
   runner.start()
   await settle(runner)
   t.same(order.slice(0, 4), ['extract r_a', 'extract r_b', 'index r_a', 'index r_b'], 'extract before index, once per subject')

@@ -93,9 +93,9 @@ t.test('kill -9 right after each record step: the record ends as without crashes
   t.equal(events.filter(e => e === 'approval').length, 1, 'one approval')
   t.equal(events.filter(e => e === 'signature').length, 1, 'one signature')
   t.equal(events.filter(e => e === 'archiving').length, 1, 'one archiving')
-  const seqs = await store.log.seqsOf(recordId)
+  const seqs = await store.archiveLog.seqsOf(recordId)
   t.equal(seqs.length, 1, 'one log entry for the record')
-  const entry = decodeEnvelope((await store.log.get(seqs[0]))!.envelope).body as any
+  const entry = decodeEnvelope((await store.archiveLog.get(seqs[0]))!.envelope).body as any
   t.equal(entry.type, 'record.archived')
   const pdfs = entry.files.filter((f: any) => f.role === 'pdf')
   t.same(pdfs.map((f: any) => f.sha256), [stored.pdf?.sha256], 'the log vouches for the one signed PDF the record references')

@@ -12,7 +12,7 @@ import { corpusJpeg, countRecords, openHarness, silent, waitFor, type Harness } 
 
 function watch (h: Harness, path: string, results: FolderResult[]): FolderWatcher {
   const folder: WatchFolderConfig = { path, unit: '622', intervalMs: 40, stableMs: 200 }
-  const watcher = new FolderWatcher({ folder, intake: h.intake, log: silent, maxUploadBytes: 1 << 20, retryAfterMs: 100, onResult: r => { results.push(r) } })
+  const watcher = new FolderWatcher({ folder, intake: h.intake, logger: silent, maxUploadBytes: 1 << 20, retryAfterMs: 100, onResult: r => { results.push(r) } })
   h.cleanup(async () => { await watcher.stop() })
   watcher.start()
   return watcher

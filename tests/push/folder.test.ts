@@ -15,7 +15,7 @@ const INTERVAL_MS = 40
 
 function watch (h: Harness, path: string, results: FolderResult[], unit = '622'): FolderWatcher {
   const folder: WatchFolderConfig = { path, unit, intervalMs: INTERVAL_MS, stableMs: STABLE_MS }
-  const watcher = new FolderWatcher({ folder, intake: h.intake, log: silent, maxUploadBytes: 1 << 20, retryAfterMs: 100, onResult: r => { results.push(r) } })
+  const watcher = new FolderWatcher({ folder, intake: h.intake, logger: silent, maxUploadBytes: 1 << 20, retryAfterMs: 100, onResult: r => { results.push(r) } })
   h.cleanup(async () => { await watcher.stop() })
   watcher.start()
   return watcher

@@ -63,7 +63,7 @@ class RawFtp {
 
 t.test('broken uploads store nothing and the server keeps serving', async t => {
   const h = await openHarness(t)
-  const box = new FtpDropBox({ config: ftpConfig(31020, 31039, [ACCOUNT]), intake: h.intake, log: silent, maxUploadBytes: 1 << 20, dataIdleMs: 300, loginFailureDelayMs: 20 })
+  const box = new FtpDropBox({ config: ftpConfig(31020, 31039, [ACCOUNT]), intake: h.intake, logger: silent, maxUploadBytes: 1 << 20, dataIdleMs: 300, loginFailureDelayMs: 20 })
   await box.listen()
   h.cleanup(async () => { await box.close() })
   const jpeg = await corpusJpeg(0)
@@ -125,7 +125,7 @@ t.test('a shutdown while a page is being committed waits for its 226', async t =
   const h = await openHarness(t)
   const committed: IntakeResult[] = []
   const entered: IntakeRequest[] = []
-  const box = new FtpDropBox({ config: ftpConfig(31020, 31039, [ACCOUNT]), intake: slowDoor(h.intake, 400, committed, entered), log: silent, maxUploadBytes: 1 << 20 })
+  const box = new FtpDropBox({ config: ftpConfig(31020, 31039, [ACCOUNT]), intake: slowDoor(h.intake, 400, committed, entered), logger: silent, maxUploadBytes: 1 << 20 })
   await box.listen()
   h.cleanup(async () => { await box.close() })
   const client = await login(t, box.port)
@@ -142,7 +142,7 @@ t.test('a shutdown while a page is being committed waits for its 226', async t =
 
 t.test('the control idle timeout closes idle sessions but never cuts an upload short', async t => {
   const h = await openHarness(t)
-  const box = new FtpDropBox({ config: ftpConfig(31020, 31039, [ACCOUNT]), intake: slowDoor(h.intake, 600), log: silent, maxUploadBytes: 1 << 20, controlIdleMs: 250 })
+  const box = new FtpDropBox({ config: ftpConfig(31020, 31039, [ACCOUNT]), intake: slowDoor(h.intake, 600), logger: silent, maxUploadBytes: 1 << 20, controlIdleMs: 250 })
   await box.listen()
   h.cleanup(async () => { await box.close() })
   const client = await login(t, box.port)

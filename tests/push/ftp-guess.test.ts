@@ -12,7 +12,7 @@ const OTHER = { username: 'photo-t2', password: 'mat-khau-khac', unit: '622' }
 t.test('parallel guesses are counted before the check, then locked out', async t => {
   const h = await openHarness(t)
   const box = new FtpDropBox({
-    config: ftpConfig(31400, 31409, [ACCOUNT, OTHER]), intake: h.intake, log: silent, maxUploadBytes: 1 << 20,
+    config: ftpConfig(31400, 31409, [ACCOUNT, OTHER]), intake: h.intake, logger: silent, maxUploadBytes: 1 << 20,
     loginFailureDelayMs: 20, loginThrottle: { perUser: 5, perAddress: 30, windowMs: 60_000 }
   })
   await box.listen()

@@ -42,7 +42,7 @@ t.test('the drop box takes what copiers push, and nothing else', async t => {
     ]),
     // The real intake, 150 ms slower: a 226 sent before the page is durable could not hide.
     intake: slowDoor(h.intake, 150, committed),
-    log: silent,
+    logger: silent,
     maxUploadBytes: 400_000,
     loginFailureDelayMs: 20
   })
@@ -150,7 +150,7 @@ t.test('startPush runs the drop box from the config and stops it, leaving no tim
   const push = await startPush({
     config: { ftp: { ...ftpConfig(PASV_MIN, PASV_MAX, [{ username: 'copier', password: 'mat-khau-dai', unit: '622' }]) }, watchFolders: [], maxUploadBytes: 1 << 20 },
     intake: h.intake,
-    log: silent
+    logger: silent
   })
   h.cleanup(async () => { await push.stop() })
   t.ok(push.ftp, 'ftp enabled')

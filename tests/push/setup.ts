@@ -32,7 +32,7 @@ export async function openHarness (t: { teardown: (fn: () => unknown) => void })
     await rm(dir, { recursive: true, force: true })
   })
   await new Units(store).seed()
-  const intake = new Intake({ store, maxPixels: DEFAULT_MAX_PIXELS, log: silent })
+  const intake = new Intake({ store, maxPixels: DEFAULT_MAX_PIXELS, logger: silent })
   return { dir, store, intake, cleanup: (fn) => { first.push(fn) } }
 }
 

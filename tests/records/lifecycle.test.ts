@@ -11,13 +11,13 @@ import { Store } from '../../appliance/src/store/index.js'
 import { Units } from '../../appliance/src/units/index.js'
 import { CORPUS, tempDir } from '../helpers/tmp.js'
 
-const log = pino({ level: 'silent' })
+const logger = pino({ level: 'silent' })
 
 async function setup (t: { teardown: (fn: () => unknown) => void }) {
   const store = await Store.open(await tempDir(t))
   t.teardown(() => store.close())
   await new Units(store).seed()
-  const intake = new Intake({ store, maxPixels: DEFAULT_MAX_PIXELS, log })
+  const intake = new Intake({ store, maxPixels: DEFAULT_MAX_PIXELS, logger })
   const changed: string[] = []
   const lifecycle = new RecordLifecycle(store, { changed: id => changed.push(id), removed: id => changed.push(id) })
   const records = new Records(store)

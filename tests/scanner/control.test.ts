@@ -6,7 +6,7 @@
 import t from 'tap'
 import { startSaned } from '../helpers/saned.js'
 import { ScannerService } from '../../appliance/src/scanner/index.js'
-import { ADF, batchPages, log, openHarness, slowOptions, startScan, waitFor, waitForStatus } from './setup.js'
+import { ADF, batchPages, logger, openHarness, slowOptions, startScan, waitFor, waitForStatus } from './setup.js'
 
 t.test('cancel a running batch: it stops after the sheet in progress, pages kept', async t => {
   const h = await openHarness(t)
@@ -134,7 +134,7 @@ t.test('stopping the appliance pauses a running batch (interrupted); a new servi
   t.match(paused?.reason, /^SCAN_INTERRUPTED: /)
   t.equal((await batchPages(h.store, batchId)).length, paused?.pageCount)
 
-  const again = new ScannerService({ hosts: [`${saned.host}:${saned.port}`], timeoutMs: 5000, store: h.store, intake: h.intake, log })
+  const again = new ScannerService({ hosts: [`${saned.host}:${saned.port}`], timeoutMs: 5000, store: h.store, intake: h.intake, logger })
   t.teardown(async () => await again.stop())
   await again.start()
   await again.resume(batchId)
@@ -150,7 +150,7 @@ t.test('a batch a crash left `scanning` is paused (interrupted) when the service
   const h = await openHarness(t, { saned })
   const batchId = await startScan(t, h, { source: ADF, resolution: 50, options: slowOptions(100) })
   // The old process is still "scanning" as far as the store knows; a new one starts on the same data.
-  const restarted = new ScannerService({ hosts: [`${saned.host}:${saned.port}`], timeoutMs: 5000, store: h.store, intake: h.intake, log })
+  const restarted = new ScannerService({ hosts: [`${saned.host}:${saned.port}`], timeoutMs: 5000, store: h.store, intake: h.intake, logger })
   t.teardown(async () => await restarted.stop())
   await restarted.start()
   const batch = await h.store.getBatch(batchId)

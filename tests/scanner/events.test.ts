@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { Pipeline, type Step } from '../../appliance/src/pipeline/index.js'
-import { ADF, log, openHarness, startScan, waitFor, waitForStatus } from './setup.js'
+import { ADF, logger, openHarness, startScan, waitFor, waitForStatus } from './setup.js'
 
 interface SseEvent { event: string, data: any }
 
@@ -53,7 +53,7 @@ t.test('the event stream of a batch: status, pages, recognition, pause, resume, 
       if (n === 1) await opened
       if (n === 4 && jam) { jam = false; await device.setOption('read-return-value', 'SANE_STATUS_JAMMED') }
     },
-    pipeline: ({ store }) => new Pipeline({ store, steps: quickSteps(), log, maxAttempts: 2 })
+    pipeline: ({ store }) => new Pipeline({ store, steps: quickSteps(), logger, maxAttempts: 2 })
   })
   const url = await h.app.listen({ host: '127.0.0.1', port: 0 })
 

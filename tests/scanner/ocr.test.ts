@@ -19,7 +19,7 @@ import { Units } from '../../appliance/src/units/index.js'
 import type { BatchEvent } from '../../appliance/src/scanner/index.js'
 import { corpusTruth } from '../imaging/helpers.js'
 import { CORPUS } from '../helpers/tmp.js'
-import { log, openHarness, startScan, waitFor, waitForStatus } from './setup.js'
+import { logger, openHarness, startScan, waitFor, waitForStatus } from './setup.js'
 
 t.test('a sample document scanned through pnm becomes a searchable record', async t => {
   const dir = await mkdtemp(join(tmpdir(), 'sohoa-scan-ocr-'))
@@ -37,9 +37,9 @@ t.test('a sample document scanned through pnm becomes a searchable record', asyn
   const h = await openHarness(t, {
     // The page steps and, after them, the record steps (segment, extract, index) as node.ts wires them.
     pipeline: async ({ store, records, search }) => new Pipeline({
-      store, log, maxAttempts: 2, steps: await createSteps({ store, records, search, ocr, ocrConcurrency: 1, maxPixels: DEFAULT_MAX_PIXELS }),
+      store, logger, maxAttempts: 2, steps: await createSteps({ store, records, search, ocr, ocrConcurrency: 1, maxPixels: DEFAULT_MAX_PIXELS }),
       recordSteps: new RecordStepRunner({
-        store, log,
+        store, logger,
         steps: createRecordSteps({ store, records, search, lifecycle: new RecordLifecycle(store), inventory: new Inventory(store, new Units(store)), extractor: 'test-extract' })
       })
     })

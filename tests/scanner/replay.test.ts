@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap'
 import { Pipeline, type Step } from '../../appliance/src/pipeline/index.js'
 import { BatchEvents } from '../../appliance/src/scanner/index.js'
-import { ADF, log, openHarness, startScan, waitFor, waitForStatus, type Harness } from './setup.js'
+import { ADF, logger, openHarness, startScan, waitFor, waitForStatus, type Harness } from './setup.js'
 
 interface SseEvent { id?: string, event: string, data: any }
 
@@ -179,7 +179,7 @@ t.test('an id from before a restart, or older than what is kept, gets a snapshot
 })
 
 t.test('a batch that is over: view and finished, then the end; 204 for a client that saw it all', async t => {
-  const h = await openHarness(t, { pipeline: ({ store }) => new Pipeline({ store, steps: quickSteps(), log, maxAttempts: 2 }) })
+  const h = await openHarness(t, { pipeline: ({ store }) => new Pipeline({ store, steps: quickSteps(), logger, maxAttempts: 2 }) })
   const base = await h.app.listen({ host: '127.0.0.1', port: 0 })
   const batchId = await startScan(t, h, { source: ADF, resolution: 50 })
   await waitForStatus(h.store, batchId, 'finished')
@@ -207,7 +207,7 @@ t.test('a batch that is over: view and finished, then the end; 204 for a client 
 t.test('a finished batch whose pages are still in OCR: the stream follows them, then ends', async t => {
   let release!: () => void
   const hold = new Promise<void>(resolve => { release = resolve })
-  const h = await openHarness(t, { pipeline: ({ store }) => new Pipeline({ store, steps: quickSteps(hold), log, maxAttempts: 2 }) })
+  const h = await openHarness(t, { pipeline: ({ store }) => new Pipeline({ store, steps: quickSteps(hold), logger, maxAttempts: 2 }) })
   const base = await h.app.listen({ host: '127.0.0.1', port: 0 })
   const batchId = await startScan(t, h, { source: ADF, resolution: 50 })
   await waitForStatus(h.store, batchId, 'finished')

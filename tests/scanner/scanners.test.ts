@@ -8,7 +8,7 @@ import t from 'tap'
 import { buildApi } from '../../appliance/src/api/index.js'
 import { checkProfile, defaultProfile, parseSanedHost, scannerId, standardProblems, type OptionDescriptor } from '../../appliance/src/scanner/index.js'
 import { startSaned } from '../helpers/saned.js'
-import { ADF, batchPages, log, openHarness, startScan, waitForStatus } from './setup.js'
+import { ADF, batchPages, logger, openHarness, startScan, waitForStatus } from './setup.js'
 
 async function closedPort (): Promise<number> {
   const server = createServer()
@@ -111,7 +111,7 @@ t.test('PUT /api/v1/scanners/:id/profile: checked against the device, stored, us
 
 t.test('permissions: read lists, ingest scans, admin changes profiles', async t => {
   const h = await openHarness(t)
-  const app = await buildApi({ services: h.services, log, local: false })
+  const app = await buildApi({ services: h.services, logger, local: false })
   t.teardown(async () => await app.close())
   const tokens = Object.fromEntries(await Promise.all((['read', 'ingest', 'admin'] as const).map(async scope =>
     [scope, (await h.services.auth.createToken({ name: scope, scope, createdBy: 'test' })).secret])))

@@ -27,7 +27,7 @@ import { Store, type Batch, type BatchStatus, type Page } from '../../appliance/
 import { Units } from '../../appliance/src/units/index.js'
 import { startSaned, type RunningSaned, type StartSanedOptions } from '../helpers/saned.js'
 
-export const log = createLogger('silent')
+export const logger = createLogger('silent')
 export const ADF = 'Automatic Document Feeder'
 export const UNIT = '622'
 
@@ -78,11 +78,11 @@ export async function openHarness (t: Test, opts: HarnessOptions = {}): Promise<
   const search = createSearchService(store.searchIndex)
   pipeline = await opts.pipeline?.({ store, records, search })
   await new Units(store).seed()
-  const intake = new Intake({ store, maxPixels: DEFAULT_MAX_PIXELS, log, onAccepted: r => { void pipeline?.enqueue(r.pages.map(p => p.id)) } })
+  const intake = new Intake({ store, maxPixels: DEFAULT_MAX_PIXELS, logger, onAccepted: r => { void pipeline?.enqueue(r.pages.map(p => p.id)) } })
   await pipeline?.start()
   const hosts = [`${saned.host}:${saned.port}`, ...(opts.extraHosts ?? [])]
   const timeoutMs = opts.timeoutMs ?? 5000
-  scanners = new ScannerService({ hosts, timeoutMs, startTimeoutMs: timeoutMs, store, intake, pipeline, log, beforeSheet: opts.beforeSheet })
+  scanners = new ScannerService({ hosts, timeoutMs, startTimeoutMs: timeoutMs, store, intake, pipeline, logger, beforeSheet: opts.beforeSheet })
   await scanners.start()
   const config = { ...DEFAULTS, dataDir: join(dir, 'data'), sanedHosts: hosts, sanedTimeoutMs: timeoutMs }
   const units = new Units(store)
@@ -95,7 +95,7 @@ export async function openHarness (t: Test, opts: HarnessOptions = {}): Promise<
     reports: new Reports({ store, units, inventory, unitPriceVnd: config.unitPriceVnd }),
     reindex: async () => ({ records: 0 })
   }
-  app = await buildApi({ services, log, local: true })
+  app = await buildApi({ services, logger, local: true })
   const saneHost = parseSanedHost(hosts[0])
   const service = scanners
   return {

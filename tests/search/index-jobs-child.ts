@@ -14,7 +14,7 @@ const n = Number(count)
 const store = await Store.open(dataDir)
 const records = new Records(store)
 const search = createSearchService(store.searchIndex)
-const runner = new RecordStepRunner({ store, steps: [{ name: 'index', run: async (id) => await indexRecord({ store, records, search }, id) }], log: pino({ level: 'silent' }) })
+const runner = new RecordStepRunner({ store, steps: [{ name: 'index', run: async (id) => await indexRecord({ store, records, search }, id) }], logger: pino({ level: 'silent' }) })
 const id = (k: number): string => `r_crash${String(k).padStart(3, '0')}`
 const field = (value: string): RecordEntry['fields'] => ({ summary: { value, confidence: 1, boxes: [] } })
 

@@ -36,7 +36,7 @@ t.test('deletion drops the person everywhere and removes the files', async t => 
   for (const r of [gone, kept]) await indexRecord({ store: a.store, records, search }, r.record.id)
   t.equal((await search.search('nguyen van an')).total, 2, 'both found by the name before')
 
-  const lifecycle = new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.log, search)
+  const lifecycle = new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.archiveLog, search)
   await lifecycle.delete(gone.record.id, 'Hết thời hạn bảo quản', 'admin')
 
   const tomb = (await a.store.getRecord(gone.record.id))!
@@ -66,7 +66,7 @@ t.test('a crash right after the commit: the next open sweeps what nothing refere
   const { gone, kept } = await seed(a)
   // The process "dies" right after the deletion's synced commit: nothing after it runs.
   const dying = { removeDocument: async () => { throw new Error('power cut') } }
-  const lifecycle = new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.log, dying)
+  const lifecycle = new ArchiveLifecycle(a.store, new RecordLifecycle(a.store), a.archiveLog, dying)
   await t.rejects(lifecycle.delete(gone.record.id, 'Hết thời hạn bảo quản', 'admin'), /power cut/)
   t.ok((await a.store.getRecord(gone.record.id))!.deleted, 'the deletion was committed')
   const onlyGone = filesOf(gone).filter(sha => !filesOf(kept).includes(sha))

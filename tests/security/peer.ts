@@ -17,14 +17,14 @@ export async function craftLog (dataDir: string, inputs: Array<LogAppendInput & 
   const store = await Store.open(dataDir)
   try {
     const key = await loadOrCreateNodeKey(dataDir)
-    const log = await ArchiveLog.open(store, key)
+    const archiveLog = await ArchiveLog.open(store, key)
     for (const input of inputs) {
       for (const bytes of input.put ?? []) await store.files.put(bytes)
       const { put: _put, ...entry } = input
-      await log.append(entry)
+      await archiveLog.append(entry)
     }
-    const head = (await log.head()).seq
-    const entries = (await log.entries(1, head)).map(e => ({ seq: e.seq, envelope: new Uint8Array(e.envelope) }))
+    const head = (await archiveLog.head()).seq
+    const entries = (await archiveLog.entries(1, head)).map(e => ({ seq: e.seq, envelope: new Uint8Array(e.envelope) }))
     return { peerId: key.peerId, entries }
   } finally {
     await store.close()

@@ -17,17 +17,17 @@ import { closeImaging } from '../../appliance/src/imaging/index.js'
 import { CORPUS } from '../helpers/tmp.js'
 
 const dataDir = process.argv[2]
-const log = pino({ level: 'silent' })
+const logger = pino({ level: 'silent' })
 const store = await Store.open(dataDir)
 await new Units(store).seed()
 const steps = await createSteps({
   store, records: new Records(store), search: createSearchService(store.searchIndex),
   ocr: undefined as never, ocrConcurrency: 1, maxPixels: 200_000_000
 })
-const pipeline = new Pipeline({ store, steps: steps.filter(s => s.name === 'prepare'), log, maxAttempts: 1 })
+const pipeline = new Pipeline({ store, steps: steps.filter(s => s.name === 'prepare'), logger, maxAttempts: 1 })
 const prepared = new Promise<string>(resolve => pipeline.on('stage', e => { if (e.stage === 'prepared') resolve(e.pageId) }))
 await pipeline.start()
-const intake = new Intake({ store, maxPixels: 200_000_000, log, onAccepted: r => { void pipeline.enqueue(r.pages.map(p => p.id)) } })
+const intake = new Intake({ store, maxPixels: 200_000_000, logger, onAccepted: r => { void pipeline.enqueue(r.pages.map(p => p.id)) } })
 const bytes = await readFile(join(CORPUS, (await import('node:fs')).readdirSync(CORPUS).find(n => n.endsWith('.jpg'))!))
 await intake.accept({ unit: '622', bytes, source: 'api' })
 const pageId = await prepared

@@ -102,10 +102,10 @@ t.test('a scratch file a power cut emptied or cut short is rebuilt, and the page
   const ocr = { recognize: async (input: Buffer) => { seenInputs.push(FileStore.hash(input)); return { text: 'GIẤY PHÉP', confidence: 90, words: [], width: 10, height: 10, ms: 1 } } }
   const steps = await createSteps({ store, records: new Records(store), search: createSearchService(store.searchIndex), ocr: ocr as never, ocrConcurrency: 1, maxPixels: 200_000_000 })
   const [prepare, recognize] = steps
-  const intake = new Intake({ store, maxPixels: 200_000_000, log: pino({ level: 'silent' }) })
+  const intake = new Intake({ store, maxPixels: 200_000_000, logger: pino({ level: 'silent' }) })
   const bytes = await readFile(join(ROOT, 'tests', 'fixtures', 'corpus', '0000.jpg'))
   const { pages: [{ id }] } = await intake.accept({ unit: '622', bytes, source: 'api' })
-  const ctx = { log: pino({ level: 'silent' }) }
+  const ctx = { logger: pino({ level: 'silent' }) }
   const changes = await prepare.run((await store.getPage(id))!, store.tx(), ctx) as Record<string, unknown>
   const page = { ...(await store.getPage(id))!, ...changes, stage: 'prepared' as const }
   const scratch = join(dir, 'cache', 'ocr-input', `${id}.png`)

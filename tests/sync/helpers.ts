@@ -39,7 +39,7 @@ export async function seedArchive (dataDir: string, unit: string, records: SeedR
   const store = await Store.open(dataDir)
   try {
     const key = await loadOrCreateNodeKey(dataDir)
-    const log = await ArchiveLog.open(store, key)
+    const archiveLog = await ArchiveLog.open(store, key)
     const out: Seeded['records'] = []
     for (const r of records) {
       const id = newId('r')
@@ -63,11 +63,11 @@ export async function seedArchive (dataDir: string, unit: string, records: SeedR
         validity: { state: 'valid' }, retention: 'permanent', pageCount: masters.length, createdAt: now, approvedBy: 'admin', approvedAt: now,
         archivedAt: now, pdf: { sha256: pdfFile.sha256, filename: `${id}.pdf` }, textSha256: textFile.sha256
       }
-      await log.append({ type: 'record.archived', recordId: id, unit: recordUnit, files, data: { record } })
+      await archiveLog.append({ type: 'record.archived', recordId: id, unit: recordUnit, files, data: { record } })
       out.push({ id, unit: recordUnit, files })
     }
-    const head = (await log.head()).seq
-    const entries = (await log.entries(1, head)).map(e => ({ seq: e.seq, envelope: new Uint8Array(e.envelope) }))
+    const head = (await archiveLog.head()).seq
+    const entries = (await archiveLog.entries(1, head)).map(e => ({ seq: e.seq, envelope: new Uint8Array(e.envelope) }))
     return { peerId: key.peerId, records: out, head, entries }
   } finally {
     await store.close()

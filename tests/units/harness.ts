@@ -23,7 +23,7 @@ import { newId, Store, type Page, type RecordCodes, type RecordEntry, type Recor
 import { Units } from '../../appliance/src/units/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
-export const log = createLogger('silent')
+export const logger = createLogger('silent')
 
 export interface Harness {
   dir: string
@@ -48,7 +48,7 @@ export async function openHarness (t: Test, opts: { unitPriceVnd?: number, dir?:
   const reports = new Reports({ store, units, inventory, unitPriceVnd: config.unitPriceVnd })
   // The routes under test use these services only; the rest of a node's services are not built here.
   const services = { version: 'test', config, auth, units, inventory, reports } as unknown as Services
-  const app = Fastify({ loggerInstance: log as any, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } } })
+  const app = Fastify({ loggerInstance: logger as any, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } } })
   installErrorHandler(app)
   await app.register(cookie)
   await app.register(authPlugin, { services, local: false })

@@ -11,7 +11,7 @@ import webAdminRoutes from '../../appliance/src/api/routes/web-admin.js'
 import { Pipeline } from '../../appliance/src/pipeline/index.js'
 import type { Step } from '../../appliance/src/pipeline/index.js'
 import { tempDir } from '../helpers/tmp.js'
-import { ADF, log, openHarness, startScan, waitFor, waitForStatus } from '../scanner/setup.js'
+import { ADF, logger, openHarness, startScan, waitFor, waitForStatus } from '../scanner/setup.js'
 
 t.test('the dashboard counts pages, queue, failures, pauses, disk and scanners', async t => {
   let failures = 1
@@ -19,7 +19,7 @@ t.test('the dashboard counts pages, queue, failures, pauses, disk and scanners',
   let jamAt = 0
   const h = await openHarness(t, {
     pipeline: ({ store }) => new Pipeline({
-      store, log, maxAttempts: 1,
+      store, logger, maxAttempts: 1,
       steps: [
         // The first page prepared fails for good: it must show as needing attention.
         { ...pass('prepare', 'received', 'prepared'), run: async () => { if (failures-- > 0) throw new Error('ảnh hỏng / broken image') } },

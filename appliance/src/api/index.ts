@@ -32,13 +32,13 @@ export type { Services } from './types.js'
 
 export interface ApiOptions {
   services: Services
-  log: Logger
+  logger: Logger
   local?: boolean
 }
 
-export async function buildApi ({ services, log, local = false }: ApiOptions): Promise<FastifyInstance> {
+export async function buildApi ({ services, logger, local = false }: ApiOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     forceCloseConnections: true,
     requestTimeout: 120_000,
     bodyLimit: 1024 * 1024,
@@ -89,7 +89,7 @@ export const CONTRACT_VERSION = 'contract'
  */
 export async function contractDocument (): Promise<Record<string, any>> {
   const config = loadConfig({ env: {}, overrides: { logLevel: 'silent' } })
-  const app = await buildApi({ services: inertServices(CONTRACT_VERSION, config), log: createLogger('silent') })
+  const app = await buildApi({ services: inertServices(CONTRACT_VERSION, config), logger: createLogger('silent') })
   try {
     const res = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })
     if (res.statusCode !== 200) throw new Error(`openapi.json answered ${res.statusCode}: ${res.body}`)

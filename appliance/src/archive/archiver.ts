@@ -26,7 +26,7 @@ import { signSaoY } from './signing/index.js'
 export interface ArchiverOptions {
   store: Store
   lifecycle: RecordLifecycle
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   identity: SigningIdentity
   resultTypes: ResultTypeTable
   /** Base URL of the public verification page (`<publicUrl>/verify/<archiveId>`). */
@@ -144,7 +144,7 @@ export class Archiver {
    * record: a record already archived (this step ran, or its write committed before a crash) is left as it is.
    */
   async logArchived (recordId: string, include?: Tx): Promise<RecordEntry> {
-    const { lifecycle, log, logger } = this.opts
+    const { lifecycle, archiveLog, logger } = this.opts
     const record = await this.pending(recordId)
     if (record.status !== 'approved' || !record.archiving?.manifest) return record
     let files: ArchivedFile[] = []
@@ -173,7 +173,7 @@ export class Archiver {
         .putEvent({ id: newId('e'), recordId, type: 'archiving', at: now, agent: 'system', outcome: 'success', detail: `retention ${archived.retention}` })
       return archived
     }, async (tx, archived) => {
-      await log.append({ type: 'record.archived', recordId, unit: archived.unit, files, data: { record: describeArchived(archived) } }, (logTx: Tx) => { logTx.include(tx); if (include) logTx.include(include) })
+      await archiveLog.append({ type: 'record.archived', recordId, unit: archived.unit, files, data: { record: describeArchived(archived) } }, (logTx: Tx) => { logTx.include(tx); if (include) logTx.include(include) })
       appended = true
     })
     if (appended) logger.info({ recordId, retention: next.retention }, 'record archived')

@@ -18,7 +18,7 @@ export class ArchiveLifecycle {
   constructor (
     private readonly store: Store,
     private readonly lifecycle: RecordLifecycle,
-    private readonly log: ArchiveLog,
+    private readonly archiveLog: ArchiveLog,
     /** The search module's public face: a deleted record leaves the index before the deletion answers. */
     private readonly search?: Pick<SearchService, 'removeDocument'>
   ) {}
@@ -26,7 +26,7 @@ export class ArchiveLifecycle {
   async changeValidity (recordId: string, change: { action: ValidityAction, reason: string, replacedBy?: string }, by: string): Promise<RecordEntry> {
     if (!change.reason?.trim()) throw new AppError('VALIDATION', { field: 'reason' })
     return await this.lifecycle.setValidity(recordId, change, by, async (tx, record) => {
-      await this.log.append({
+      await this.archiveLog.append({
         type: 'record.validity',
         recordId,
         unit: record.unit,
@@ -82,7 +82,7 @@ export class ArchiveLifecycle {
         .markFilesSweep()
       return { ...tombstoneOf(current), deleted: { at: now, by, reason }, version: (current.version ?? 0) + 1, updatedAt: now }
     }, async (tx, next) => {
-      await this.log.append({ type: 'record.deleted', recordId, unit: next.unit, data: { reason, by, retention: next.retention ?? null, retentionEnded: ends } }, (logTx: Tx) => { logTx.include(tx) })
+      await this.archiveLog.append({ type: 'record.deleted', recordId, unit: next.unit, data: { reason, by, retention: next.retention ?? null, retentionEnded: ends } }, (logTx: Tx) => { logTx.include(tx) })
     })
     // The search index's copy of the text and fields goes now, not in a background reindex.
     await this.search?.removeDocument(recordId)

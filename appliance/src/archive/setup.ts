@@ -14,7 +14,7 @@ import { packageInputOf, type PackageInput } from './package/index.js'
 
 export interface ArchiveServices {
   key: NodeKey
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   lifecycle: ArchiveLifecycle
   archiver?: Archiver
   identity?: SigningIdentity
@@ -34,27 +34,27 @@ export function publicUrlOf (config: Config, address?: string): string {
 }
 
 export async function openArchive (opts: {
-  config: Config, store: Store, units: Units, lifecycle: RecordLifecycle, log: Logger, serving: boolean, version: string
+  config: Config, store: Store, units: Units, lifecycle: RecordLifecycle, logger: Logger, serving: boolean, version: string
   /** Where a lawful deletion removes the record from the search index. */
   search?: Pick<SearchService, 'removeDocument'>
 }): Promise<ArchiveServices> {
-  const { config, store, units, lifecycle, log, serving } = opts
+  const { config, store, units, lifecycle, logger, serving } = opts
   const key = await loadOrCreateNodeKey(config.dataDir)
   const archiveLog = await ArchiveLog.open(store, key)
   const services: ArchiveServices = {
     key,
-    log: archiveLog,
+    archiveLog,
     lifecycle: new ArchiveLifecycle(store, lifecycle, archiveLog, opts.search),
-    packageInput: async (recordId, unitName) => await packageInputOf({ store, log: archiveLog, recordId, unitName, software: { name: 'sohoa', version: opts.version } })
+    packageInput: async (recordId, unitName) => await packageInputOf({ store, archiveLog, recordId, unitName, software: { name: 'sohoa', version: opts.version } })
   }
   if (!serving) return services
   const unit = await units.get(config.unit)
   const identity = await loadSigningIdentity(config, config.agencyName ?? agencyNameOf(unit.name))
-  if (identity.testCertificate) log.warn({ certificate: identity.certificate.subjectName }, 'signing with a self-signed TEST certificate: configure the agency certificate (signing.p12Path)')
+  if (identity.testCertificate) logger.warn({ certificate: identity.certificate.subjectName }, 'signing with a self-signed TEST certificate: configure the agency certificate (signing.p12Path)')
   services.identity = identity
   services.archiver = new Archiver({
-    store, lifecycle, log: archiveLog, identity, resultTypes: loadResultTypes(),
-    publicUrl: publicUrlOf(config), producer: `sohoa ${opts.version}`, logger: log
+    store, lifecycle, archiveLog, identity, resultTypes: loadResultTypes(),
+    publicUrl: publicUrlOf(config), producer: `sohoa ${opts.version}`, logger: logger
   })
   return services
 }

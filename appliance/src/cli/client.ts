@@ -22,10 +22,10 @@ export interface ApiClient {
   mode: 'socket' | 'offline'
 }
 
-export async function connect (config: Config, log: Logger): Promise<ApiClient> {
+export async function connect (config: Config, logger: Logger): Promise<ApiClient> {
   const socketPath = join(config.dataDir, 'sohoa.sock')
   if (await socketAnswers(socketPath)) return socketClient(socketPath)
-  const node = await openNode(config, log, 'offline')
+  const node = await openNode(config, logger, 'offline')
   if (node.generatedAdminPassword) printAdminPassword(node.generatedAdminPassword)
   return injectClient(node)
 }

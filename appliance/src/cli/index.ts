@@ -28,16 +28,16 @@ export async function main (argv: string[]): Promise<void> {
 
   program.command('start').description('chạy thiết bị / run the appliance').action(async () => {
     const cfg = config()
-    const log = createLogger(cfg.logLevel)
-    const node = await openNode(cfg, log, 'server')
+    const logger = createLogger(cfg.logLevel)
+    const node = await openNode(cfg, logger, 'server')
     if (node.generatedAdminPassword) printAdminPassword(node.generatedAdminPassword)
-    log.info({ address: node.address, dataDir: cfg.dataDir, version: VERSION, ocrWorkers: cfg.ocrWorkers, role: cfg.role, peerId: node.services.archive?.key.peerId }, 'sohoa started')
+    logger.info({ address: node.address, dataDir: cfg.dataDir, version: VERSION, ocrWorkers: cfg.ocrWorkers, role: cfg.role, peerId: node.services.archive?.key.peerId }, 'sohoa started')
     let stopping = false
     const shutdown = (signal: string): void => {
       if (stopping) return
       stopping = true
-      log.info({ signal }, 'stopping')
-      node.stop().then(() => process.exit(0), (err) => { log.error({ err }, 'stop failed'); process.exit(1) })
+      logger.info({ signal }, 'stopping')
+      node.stop().then(() => process.exit(0), (err) => { logger.error({ err }, 'stop failed'); process.exit(1) })
     }
     process.on('SIGTERM', shutdown)
     process.on('SIGINT', shutdown)

@@ -48,16 +48,16 @@ export async function runVerify (cfg: Config, opts: VerifyCommandOptions): Promi
   if (node.generatedAdminPassword) printAdminPassword(node.generatedAdminPassword)
   try {
     const store = node.store
-    const log = await ArchiveLog.open(store, await loadOrCreateNodeKey(cfg.dataDir))
+    const archiveLog = await ArchiveLog.open(store, await loadOrCreateNodeKey(cfg.dataDir))
     const onProgress = opts.progress ? progressPrinter(io, opts.tty === true) : undefined
     let result: VerifyResult
     let logged: { seq: number, hash: string } | null | undefined
     if (opts.record) {
-      const fixity = await checkFixityAndRecord({ store, log, onProgress, agent: 'sohoa verify' })
+      const fixity = await checkFixityAndRecord({ store, archiveLog, onProgress, agent: 'sohoa verify' })
       logged = fixity.logged ? { seq: fixity.logged.seq, hash: fixity.logged.hash } : null
       result = { entries: fixity.entries, files: fixity.files, bytes: fixity.bytes, records: fixity.records, failures: fixity.failures }
     } else {
-      result = await verifyArchive({ store, log, onProgress })
+      result = await verifyArchive({ store, archiveLog, onProgress })
     }
     if (opts.progress && opts.tty) io.err('\n')
     const { failures } = result

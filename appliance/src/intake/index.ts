@@ -55,7 +55,7 @@ export interface IntakeOptions {
   maxFilePixels?: number
   /** HTTP uploads taken at once (see `tryUploadSlot`); default 4. */
   maxConcurrentUploads?: number
-  log: Logger
+  logger: Logger
   /** Called after a commit, so the pipeline picks the new jobs up at once. */
   onAccepted?: (receipt: IntakeReceipt) => void
   /** Called after a batch's status changed (a finished stack can then be cut into records). */
@@ -236,7 +236,7 @@ export class Intake {
       return { ...receipt, created: true, timings }
     }
     const result = req.batchId ? await this.store.lockBatch(req.batchId, commit) : await commit()
-    this.opts.log.info({ batchId: result.batchId, recordId: result.recordId, pages: result.pages.length, source: req.source }, 'page(s) accepted')
+    this.opts.logger.info({ batchId: result.batchId, recordId: result.recordId, pages: result.pages.length, source: req.source }, 'page(s) accepted')
     this.opts.onAccepted?.(result)
     return result
   }

@@ -18,7 +18,7 @@ export { createRecordSteps, createSteps, indexRecord, pageSettled, segmentDue, t
 export interface PipelineOptions {
   store: Store
   steps: Step[]
-  log: Logger
+  logger: Logger
   maxAttempts: number
   /** First retry delay; doubles each attempt, capped at 10 minutes. */
   retryBaseMs?: number
@@ -163,12 +163,12 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
     const job = await this.store.getJob(jobId)
     const page = await this.store.getPage(jobId)
     if (!job || !page || job.stage !== step.from || job.state === 'failed') return undefined
-    const log = this.opts.log.child({ pageId: page.id, recordId: page.recordId, step: step.name })
+    const logger = this.opts.logger.child({ pageId: page.id, recordId: page.recordId, step: step.name })
     const started = performance.now()
     try {
       await this.store.tx().putJob({ ...job, state: 'running', updatedAt: new Date().toISOString() }).commit()
       const tx = this.store.tx()
-      const changes = await step.run(page, tx, { log })
+      const changes = await step.run(page, tx, { logger })
       const now = new Date().toISOString()
       const nextIndex = STAGES.indexOf(step.to)
       // Re-read under the page's lock: while the step ran, review may have moved the page to another record.
@@ -185,21 +185,21 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
       this.counts[step.from]--
       this.counts[step.to]++
       const ms = performance.now() - started
-      log.debug({ ms: Math.round(ms) }, 'step done')
+      logger.debug({ ms: Math.round(ms) }, 'step done')
       this.emit('stage', { pageId: page.id, recordId: next.recordId, batchId: page.batchId, stage: step.to, ms })
-      if (step.after) await step.after(next).catch(err => log.warn({ err }, 'step clean-up failed'))
+      if (step.after) await step.after(next).catch(err => logger.warn({ err }, 'step clean-up failed'))
       return nextIndex < STAGES.length - 1 ? { ...job, stage: step.to, state: 'queued', attempts: 0, notBefore: 0 } : undefined
     } catch (err) {
-      return await this.failed(step, job, page, err as Error, log).catch(e => { log.error({ err: e }, 'could not record a failure'); return undefined })
+      return await this.failed(step, job, page, err as Error, logger).catch(e => { logger.error({ err: e }, 'could not record a failure'); return undefined })
     }
   }
 
-  private async failed (step: Step, job: Job, page: Page, err: Error, log: Logger): Promise<Job | undefined> {
+  private async failed (step: Step, job: Job, page: Page, err: Error, logger: Logger): Promise<Job | undefined> {
     const attempts = job.attempts + 1
     const reason = describe(err)
     const now = new Date().toISOString()
     if (attempts >= this.opts.maxAttempts) {
-      log.error({ err, attempts }, 'step failed for good')
+      logger.error({ err, attempts }, 'step failed for good')
       await this.store.lockPage(page.id, async () => {
         const fresh = await this.store.getPage(page.id) ?? page
         const failedPage: Page = { ...fresh, failed: { stage: step.from, reason, at: now }, updatedAt: now }
@@ -212,7 +212,7 @@ export class Pipeline extends EventEmitter<{ stage: [StageEvent], failed: [Failu
       return undefined
     }
     const delay = Math.min(600_000, (this.opts.retryBaseMs ?? 2_000) * 2 ** (attempts - 1))
-    log.warn({ err, attempts, retryInMs: delay }, 'step failed, will retry')
+    logger.warn({ err, attempts, retryInMs: delay }, 'step failed, will retry')
     const retry: Job = { ...job, state: 'queued', attempts, notBefore: Date.now() + delay, lastError: reason, updatedAt: now }
     await this.store.tx().putJob(retry).commit()
     return retry

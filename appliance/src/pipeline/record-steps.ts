@@ -27,7 +27,7 @@ export interface RecordStep {
 export interface RecordStepRunnerOptions {
   store: Store
   steps: RecordStep[]
-  log: Logger
+  logger: Logger
   /** Jobs read per step and round. Default 500. */
   batch?: number
   /** First retry delay of a failing subject, doubled per failure up to a minute. Default 1000 ms. */
@@ -73,7 +73,7 @@ export class RecordStepRunner {
     if (this.stopped) return
     if (this.running !== undefined) { this.again = true; return }
     this.running = this.drain()
-      .catch(err => { this.opts.log.error({ err }, 'record steps failed'); this.retryLater(this.opts.retryMs ?? 1000) })
+      .catch(err => { this.opts.logger.error({ err }, 'record steps failed'); this.retryLater(this.opts.retryMs ?? 1000) })
       .finally(() => {
         this.running = undefined
         if (this.again) { this.again = false; this.nudge() }
@@ -116,7 +116,7 @@ export class RecordStepRunner {
 
   /** One pass over a step's pending jobs; returns how many runs completed. */
   private async drainStep (step: RecordStep): Promise<number> {
-    const { store, log } = this.opts
+    const { store, logger } = this.opts
     const size = this.opts.batch ?? 500
     let completed = 0
     // Past the jobs that could not run: a page full of waiting subjects does not hide the ready ones behind it.
@@ -149,13 +149,13 @@ export class RecordStepRunner {
           await done.commit()
           this.runs[step.name]++
           progressed++
-          log.debug({ step: step.name, subject, jobs: keys.length }, 'record step done')
+          logger.debug({ step: step.name, subject, jobs: keys.length }, 'record step done')
           this.opts.afterStep?.(step.name, subject)
         } catch (err) {
           const attempts = (failed?.attempts ?? 0) + 1
           const delay = Math.min(60_000, (this.opts.retryMs ?? 1000) * 2 ** (attempts - 1))
           this.failures.set(id, { attempts, next: now + delay })
-          log.error({ err, step: step.name, subject, attempts }, 'record step failed; retried later')
+          logger.error({ err, step: step.name, subject, attempts }, 'record step failed; retried later')
           waiting++
         }
       }

@@ -23,5 +23,5 @@ export interface Step {
 }
 
 export interface StepContext {
-  log: Logger
+  logger: Logger
 }

@@ -12,7 +12,7 @@ import { asAppError, errorCode, isFileFault, reasonText, type IntakeDoor } from 
 export interface FolderWatcherOptions {
   folder: WatchFolderConfig
   intake: IntakeDoor
-  log: Logger
+  logger: Logger
   /** Larger files are refused (to failed/) without being read. */
   maxUploadBytes: number
   /** After a failure that is not the file's fault (disk full, unknown unit), wait this long before trying it again. */
@@ -51,7 +51,7 @@ export class FolderWatcher {
   start (): void {
     if (!this.stopped) return
     this.stopped = false
-    this.opts.log.info({ unit: this.unit, folder: this.opts.folder.path, intervalMs: this.opts.folder.intervalMs, stableMs: this.opts.folder.stableMs }, 'watching folder')
+    this.opts.logger.info({ unit: this.unit, folder: this.opts.folder.path, intervalMs: this.opts.folder.intervalMs, stableMs: this.opts.folder.stableMs }, 'watching folder')
     this.schedule(0)
   }
 
@@ -101,7 +101,7 @@ export class FolderWatcher {
     if (this.stopped) return
     this.timer = setTimeout(() => {
       this.poll()
-        .catch((err: unknown) => { this.opts.log.error({ code: errorCode(err), unit: this.unit }, 'watched folder pass failed') })
+        .catch((err: unknown) => { this.opts.logger.error({ code: errorCode(err), unit: this.unit }, 'watched folder pass failed') })
         .finally(() => { this.schedule(this.opts.folder.intervalMs) })
     }, ms)
   }
@@ -125,8 +125,8 @@ export class FolderWatcher {
     } catch (err) {
       this.seen.delete(name)
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ELOOP' || code === 'ENOTREG') this.opts.log.warn({ unit }, 'watched file swapped for a link or special file: left alone')
-      else if (code !== 'ENOENT') this.opts.log.warn({ unit, code: errorCode(err) }, 'watched file unreadable')
+      if (code === 'ELOOP' || code === 'ENOTREG') this.opts.logger.warn({ unit }, 'watched file swapped for a link or special file: left alone')
+      else if (code !== 'ENOENT') this.opts.logger.warn({ unit, code: errorCode(err) }, 'watched file unreadable')
       return
     }
 
@@ -138,7 +138,7 @@ export class FolderWatcher {
         await this.refuse(name, asAppError(err), bytes.length)
       } else {
         seen.retryAt = Date.now() + (this.opts.retryAfterMs ?? 30_000)
-        this.opts.log.warn({ unit, code: errorCode(err), bytes: bytes.length }, 'watched file left in place: intake could not take it now')
+        this.opts.logger.warn({ unit, code: errorCode(err), bytes: bytes.length }, 'watched file left in place: intake could not take it now')
         this.opts.onResult?.({ unit, outcome: 'deferred', code: errorCode(err) })
       }
       return
@@ -150,9 +150,9 @@ export class FolderWatcher {
       this.seen.delete(name)
     } catch (err) {
       seen.retryAt = Date.now() + (this.opts.retryAfterMs ?? 30_000)
-      this.opts.log.error({ unit, code: errorCode(err), recordId: result.recordId }, 'watched file kept but not moved to done/')
+      this.opts.logger.error({ unit, code: errorCode(err), recordId: result.recordId }, 'watched file kept but not moved to done/')
     }
-    this.opts.log.info({ unit, recordId: result.recordId, pages: result.pages.length, created: result.created, bytes: bytes.length }, 'watched file taken')
+    this.opts.logger.info({ unit, recordId: result.recordId, pages: result.pages.length, created: result.created, bytes: bytes.length }, 'watched file taken')
     this.opts.onResult?.({ unit, outcome: result.created ? 'accepted' : 'duplicate', recordId: result.recordId })
   }
 
@@ -164,9 +164,9 @@ export class FolderWatcher {
     } catch (moveErr) {
       const seen = this.seen.get(name)
       if (seen) seen.retryAt = Date.now() + (this.opts.retryAfterMs ?? 30_000)
-      this.opts.log.error({ unit, code: errorCode(moveErr) }, 'refused watched file could not be moved to failed/')
+      this.opts.logger.error({ unit, code: errorCode(moveErr) }, 'refused watched file could not be moved to failed/')
     }
-    this.opts.log.warn({ unit, code: err.code, bytes }, 'watched file refused')
+    this.opts.logger.warn({ unit, code: err.code, bytes }, 'watched file refused')
     this.opts.onResult?.({ unit, outcome: 'refused', code: err.code })
   }
 
@@ -174,12 +174,12 @@ export class FolderWatcher {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown'
     if (this.unreadable === code) return // once per change, not every interval
     this.unreadable = code
-    this.opts.log.warn({ unit: this.unit, folder: this.opts.folder.path, code }, 'watched folder cannot be listed (missing or not mounted?)')
+    this.opts.logger.warn({ unit: this.unit, folder: this.opts.folder.path, code }, 'watched folder cannot be listed (missing or not mounted?)')
   }
 
   private reportReadable (): void {
     if (this.unreadable === undefined) return
     this.unreadable = undefined
-    this.opts.log.info({ unit: this.unit, folder: this.opts.folder.path }, 'watched folder readable again')
+    this.opts.logger.info({ unit: this.unit, folder: this.opts.folder.path }, 'watched folder readable again')
   }
 }

@@ -31,7 +31,7 @@ SILENT.child = () => SILENT
 export interface FtpDropBoxOptions {
   config: FtpConfig
   intake: IntakeDoor
-  log: Logger
+  logger: Logger
   /** Largest file taken (the appliance's `maxUploadBytes`); larger uploads are cut off with 552. */
   maxUploadBytes: number
   /** A data connection silent this long is dropped (a stalled copier). */
@@ -117,11 +117,11 @@ export class FtpDropBox {
       fs?.abort()
     })
     server.on('client-error', ({ context, error }) => {
-      this.opts.log.debug({ context, code: errorCode(error) }, 'ftp client error')
+      this.opts.logger.debug({ context, code: errorCode(error) }, 'ftp client error')
     })
     await server.listen()
     this.listeningPort = ((server as unknown as { server: { address: () => AddressInfo } }).server.address()).port
-    this.opts.log.info({ port: this.port, pasv: [config.pasvMin, config.pasvMax], accounts: this.accounts.size }, 'ftp drop box listening')
+    this.opts.logger.info({ port: this.port, pasv: [config.pasvMin, config.pasvMax], accounts: this.accounts.size }, 'ftp drop box listening')
   }
 
   /** Stops taking sessions, lets commits under way finish (their copiers get 226), drops the rest; no timer left. */
@@ -148,7 +148,7 @@ export class FtpDropBox {
       socket.destroy()
     }
     await server.close()
-    this.opts.log.info({ ...this.stats }, 'ftp drop box closed')
+    this.opts.logger.info({ ...this.stats }, 'ftp drop box closed')
   }
 
   private onConnect (connection: FtpConnection): void {
@@ -176,7 +176,7 @@ export class FtpDropBox {
       this.throttle.admit(address, name)
     } catch (err) {
       this.stats.loginFailures++
-      this.opts.log.warn({ session: connection.id }, 'ftp login refused: too many wrong passwords from this address')
+      this.opts.logger.warn({ session: connection.id }, 'ftp login refused: too many wrong passwords from this address')
       throw err
     }
     this.stats.passwordChecks++
@@ -184,7 +184,7 @@ export class FtpDropBox {
     if (account) this.throttle.succeeded(address, name)
     if (!account) {
       this.stats.loginFailures++
-      this.opts.log.warn({ session: connection.id }, 'ftp login refused')
+      this.opts.logger.warn({ session: connection.id }, 'ftp login refused')
       await delay(this.opts.loginFailureDelayMs ?? 1000)
       throw new AppError('LOGIN_FAILED') // ftp-srv answers 530 with its message
     }
@@ -197,13 +197,13 @@ export class FtpDropBox {
         if (!failure) return
         if (failure.code === 'UPLOAD_INTERRUPTED') this.stats.interrupted++
         else this.stats.refused++
-        this.opts.log.warn({ session: connection.id, unit: account.unit, code: failure.code, bytes }, 'ftp upload not taken')
+        this.opts.logger.warn({ session: connection.id, unit: account.unit, code: failure.code, bytes }, 'ftp upload not taken')
       }
     })
     this.answerFailuresOurWay(connection, fs)
     this.sessions.set(connection.id, fs)
     this.stats.sessions++
-    this.opts.log.info({ session: connection.id, unit: account.unit }, 'ftp session opened')
+    this.opts.logger.info({ session: connection.id, unit: account.unit }, 'ftp session opened')
     return fs
   }
 
@@ -232,7 +232,7 @@ export class FtpDropBox {
       const result = await work
       if (result.created) this.stats.accepted++
       else this.stats.duplicates++
-      this.opts.log.info({ session, unit, recordId: result.recordId, pages: result.pages.length, created: result.created, bytes: bytes.length }, 'ftp upload taken')
+      this.opts.logger.info({ session, unit, recordId: result.recordId, pages: result.pages.length, created: result.created, bytes: bytes.length }, 'ftp upload taken')
     } catch (err) {
       throw asAppError(err)
     }

@@ -19,7 +19,7 @@ export type { IntakeDoor } from './outcome.js'
 export interface PushOptions {
   config: Pick<Config, 'ftp' | 'watchFolders' | 'maxUploadBytes'>
   intake: IntakeDoor
-  log: Logger
+  logger: Logger
 }
 
 export interface PushServices {
@@ -31,7 +31,7 @@ export interface PushServices {
 }
 
 /** Starts the FTP drop box (when enabled) and one watcher per configured folder. */
-export async function startPush ({ config, intake, log }: PushOptions): Promise<PushServices> {
+export async function startPush ({ config, intake, logger }: PushOptions): Promise<PushServices> {
   const folders: FolderWatcher[] = []
   let ftp: FtpDropBox | undefined
   const stop = async (): Promise<void> => {
@@ -39,11 +39,11 @@ export async function startPush ({ config, intake, log }: PushOptions): Promise<
   }
   try {
     if (config.ftp.enabled) {
-      ftp = new FtpDropBox({ config: config.ftp, intake, log: log.child({ part: 'ftp' }), maxUploadBytes: config.maxUploadBytes })
+      ftp = new FtpDropBox({ config: config.ftp, intake, logger: logger.child({ part: 'ftp' }), maxUploadBytes: config.maxUploadBytes })
       await ftp.listen()
     }
     for (const folder of config.watchFolders) {
-      const watcher = new FolderWatcher({ folder, intake, log: log.child({ part: 'folder' }), maxUploadBytes: config.maxUploadBytes })
+      const watcher = new FolderWatcher({ folder, intake, logger: logger.child({ part: 'folder' }), maxUploadBytes: config.maxUploadBytes })
       folders.push(watcher)
       watcher.start()
     }

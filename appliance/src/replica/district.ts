@@ -17,7 +17,7 @@ export interface SharedTableHandler {
 
 export interface DistrictReplicaOptions {
   store: Store
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   units: Units
   peerId: string
   restore: RestoreTarget
@@ -34,12 +34,12 @@ export class DistrictReplica implements ReplicaSource {
   }
 
   async head (): Promise<LogPosition> {
-    const h = await this.opts.log.head()
+    const h = await this.opts.archiveLog.head()
     return { seq: h.seq, hash: h.hash }
   }
 
   async entries (from: number, limit: number): Promise<StoredEntry[]> {
-    const out = await this.opts.log.entries(from, limit)
+    const out = await this.opts.archiveLog.entries(from, limit)
     return out.map(e => ({ seq: e.seq, envelope: e.envelope instanceof Uint8Array ? e.envelope : new Uint8Array(Buffer.from(e.envelope as unknown as string)) }))
   }
 
@@ -49,7 +49,7 @@ export class DistrictReplica implements ReplicaSource {
     const seen = new Set<string>()
     let bytes = 0
     for (let from = afterSeq + 1; from <= head.seq; from += 500) {
-      const batch = await this.opts.log.entries(from, 500)
+      const batch = await this.opts.archiveLog.entries(from, 500)
       if (batch.length === 0) break
       for (const e of batch) {
         for (const f of decodeEnvelope(e.envelope).body.files ?? []) {

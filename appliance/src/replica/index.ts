@@ -30,7 +30,7 @@ export { resultTypesToSend, resultTypesToTake, loadTakenResultTypes } from './re
 export interface ReplicaOptions {
   role: NodeRole
   store: Store
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   search: SearchService
   units: Units
   /** This node's peer ID (its log key). */
@@ -61,10 +61,10 @@ export async function createReplica (opts: ReplicaOptions): Promise<Replica> {
   const logger = opts.logger.child({ module: 'replica' })
   if (opts.role === 'province') {
     // Room for a district's unfinished transfers: two of the largest files (one being received, one cut earlier).
-    const sink = new ProvinceReplicas({ store: opts.store, search: opts.search, units: opts.units, partial, peerId: opts.peerId, log: logger, sharedTables: opts.sendTables, maxFileBytes: opts.maxFileBytes, partialBytesPerDistrict: 2 * opts.maxFileBytes })
+    const sink = new ProvinceReplicas({ store: opts.store, search: opts.search, units: opts.units, partial, peerId: opts.peerId, logger: logger, sharedTables: opts.sendTables, maxFileBytes: opts.maxFileBytes, partialBytesPerDistrict: 2 * opts.maxFileBytes })
     return { sink, recover: async () => await sink.recover(), reindex: async () => await sink.reindexAll(), close: async () => await partial.close() }
   }
-  const restore = new DistrictRestore({ store: opts.store, log: opts.log, search: opts.search, partial, peerId: opts.peerId, maxPixels: opts.maxPixels, maxFileBytes: opts.maxFileBytes, logger })
-  const source = new DistrictReplica({ store: opts.store, log: opts.log, units: opts.units, peerId: opts.peerId, restore, tables: opts.takeTables })
+  const restore = new DistrictRestore({ store: opts.store, archiveLog: opts.archiveLog, search: opts.search, partial, peerId: opts.peerId, maxPixels: opts.maxPixels, maxFileBytes: opts.maxFileBytes, logger })
+  const source = new DistrictReplica({ store: opts.store, archiveLog: opts.archiveLog, units: opts.units, peerId: opts.peerId, restore, tables: opts.takeTables })
   return { source, recover: async () => 0, reindex: async () => ({ records: 0 }), close: async () => await partial.close() }
 }

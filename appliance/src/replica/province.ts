@@ -28,7 +28,7 @@ export interface ProvinceReplicasOptions {
   units: Units
   partial: PartialFiles
   peerId: string
-  log: Logger
+  logger: Logger
   /** Tables sent down besides the unit catalogue (the result-type table). */
   sharedTables?: () => Promise<SharedTable[]>
   /** Largest file an entry may claim (the intake limit): a claim is what the province reserves room for. */
@@ -100,7 +100,7 @@ export class ProvinceReplicas implements ReplicaSink {
         const peers = [peer]
         if (old && !old.revoked) peers.push({ ...old, revoked: { at: peer.addedAt, after: current?.acked.seq ?? 0, reason: `replaced by ${peerId}` } })
         await store.replicas.putPeers(peers, current ? [] : [newState(replica, unit)])
-        this.opts.log.info({ peer: peerId, unit, replica, ...(old ? { revoked: old.peerId } : {}) }, 'district registered')
+        this.opts.logger.info({ peer: peerId, unit, replica, ...(old ? { revoked: old.peerId } : {}) }, 'district registered')
         return peer
       })
     })
@@ -120,7 +120,7 @@ export class ProvinceReplicas implements ReplicaSink {
         const state = await store.replicas.getState(peer.replica)
         const revoked: ReplicaPeer = { ...peer, revoked: { at: new Date().toISOString(), after: state?.acked.seq ?? 0, reason } }
         await store.replicas.putPeers([revoked])
-        this.opts.log.warn({ peer: peerId, replica: peer.replica, after: revoked.revoked!.after }, 'district key revoked')
+        this.opts.logger.warn({ peer: peerId, replica: peer.replica, after: revoked.revoked!.after }, 'district key revoked')
         return revoked
       })
     })
@@ -144,7 +144,7 @@ export class ProvinceReplicas implements ReplicaSink {
         repaired++
       })
     }
-    if (repaired > 0) this.opts.log.warn({ repaired }, 'replica states repaired for registered districts')
+    if (repaired > 0) this.opts.logger.warn({ repaired }, 'replica states repaired for registered districts')
     return repaired
   }
 
@@ -193,7 +193,7 @@ export class ProvinceReplicas implements ReplicaSink {
 
   async resume (replica: string): Promise<boolean> {
     const state = await this.updateState(replica, s => { s.halted = null })
-    this.opts.log.info({ replica, acked: state.acked.seq }, 'district replication resumed by an admin')
+    this.opts.logger.info({ replica, acked: state.acked.seq }, 'district replication resumed by an admin')
     return true
   }
 

@@ -17,7 +17,7 @@ import { textOfTextFile } from './stored-files.js'
 
 export interface RestoreOptions {
   store: Store
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   search: SearchService
   partial: PartialFiles
   peerId: string
@@ -35,7 +35,7 @@ export class DistrictRestore implements RestoreTarget {
   }
 
   async head (): Promise<LogPosition> {
-    const h = await this.opts.log.head()
+    const h = await this.opts.archiveLog.head()
     return { seq: h.seq, hash: h.hash }
   }
 
@@ -46,7 +46,7 @@ export class DistrictRestore implements RestoreTarget {
    */
   async check (after: LogPosition, entries: StoredEntry[], trust: string[] = []): Promise<CheckedBatch> {
     const signers = new Map<string, number>()
-    for (const id of [this.opts.peerId, ...(await this.opts.store.log.signers()).map(s => s.peerId), ...trust, ...this.introduced]) signers.set(id, Infinity)
+    for (const id of [this.opts.peerId, ...(await this.opts.store.archiveLog.signers()).map(s => s.peerId), ...trust, ...this.introduced]) signers.set(id, Infinity)
     const { accepted, files, failure } = await checkEntries({ after, signers, maxFileBytes: this.opts.maxFileBytes, introductions: true }, entries)
     for (const id of signers.keys()) this.introduced.add(id)
     return { accepted, files, ...(failure ? { failure } : {}) }
@@ -62,7 +62,7 @@ export class DistrictRestore implements RestoreTarget {
       const tx = this.opts.store.tx()
       const recordId = await this.replay(body, tx)
       if (recordId) touched.add(recordId)
-      await this.opts.log.importEntry(entry.envelope, (logTx: Tx) => { logTx.include(tx) })
+      await this.opts.archiveLog.importEntry(entry.envelope, (logTx: Tx) => { logTx.include(tx) })
       if (recordId && body.type === 'record.deleted') deleted.push(recordId)
     }
     for (const id of touched) await this.index(id)

@@ -35,7 +35,7 @@ export interface RunPlan {
 export interface RunDeps {
   intake: ScanIntake
   events: BatchEvents
-  log: Logger
+  logger: Logger
   beforeSheet?: BeforeSheetHook
 }
 
@@ -129,7 +129,7 @@ export class BatchRun {
     this.stored++
     const pageId = result.pages[0]?.id ?? ''
     const intakeMs = Object.fromEntries(Object.entries(result.timings ?? {}).map(([k, v]) => [k, Math.round(v)]))
-    this.deps.log.debug({ batchId, n, pageId, ackMs, heldMs, encodeMs, intakeMs, bytes: png.length }, 'sheet stored')
+    this.deps.logger.debug({ batchId, n, pageId, ackMs, heldMs, encodeMs, intakeMs, bytes: png.length }, 'sheet stored')
     this.deps.events.emit(batchId, { type: 'page-scanned', n, pageId, recordId: result.recordId, ackMs, heldMs })
   }
 }

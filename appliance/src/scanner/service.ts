@@ -28,7 +28,7 @@ export interface ScannerServiceOptions {
   intake: Pick<Intake, 'accept' | 'newBatch' | 'setBatchStatus'>
   /** Its page events become `page-recognized` / `page-failed` batch events. */
   pipeline?: Pipeline
-  log: Logger
+  logger: Logger
   /** Credentials for saned.users-protected backends. */
   auth?: SaneAuth
   /** Runs before every sheet (tests inject scanner faults here). */
@@ -118,7 +118,7 @@ export class ScannerService {
     }
     for (const batch of stale) {
       await this.opts.intake.setBatchStatus(batch.id, 'paused', reasonOf(new AppError('SCAN_INTERRUPTED', { reason: 'restart' }), 0))
-      this.opts.log.warn({ batchId: batch.id }, 'scan batch interrupted by a restart: paused')
+      this.opts.logger.warn({ batchId: batch.id }, 'scan batch interrupted by a restart: paused')
     }
   }
 
@@ -197,7 +197,7 @@ export class ScannerService {
         throw err
       }
       slot.batchId = batch.id
-      this.opts.log.info({ batchId: batch.id, scannerId: id, feeder }, 'scan batch started')
+      this.opts.logger.info({ batchId: batch.id, scannerId: id, feeder }, 'scan batch started')
       this.launch(id, slot, opened, { unit, feeder, pagesBefore: 0 })
       return { batchId: batch.id }
     })
@@ -220,7 +220,7 @@ export class ScannerService {
           throw err
         }
         this.events.emit(batchId, { type: 'resumed' })
-        this.opts.log.info({ batchId, scannerId: meta.scannerId, pages: batch.pageCount, feeder }, 'scan batch resumed')
+        this.opts.logger.info({ batchId, scannerId: meta.scannerId, pages: batch.pageCount, feeder }, 'scan batch resumed')
         this.launch(meta.scannerId, slot, opened, { unit: batch.unit, feeder, pagesBefore: batch.pageCount })
         return { batchId }
       })
@@ -242,7 +242,7 @@ export class ScannerService {
       if (batch.status === 'finished') throw new AppError('BATCH_STATE', { batchId, status: batch.status, wanted: 'paused or scanning' })
       const next = await this.opts.intake.setBatchStatus(batchId, 'cancelled')
       this.events.emit(batchId, { type: 'cancelled', pages: next.pageCount })
-      this.opts.log.info({ batchId, pages: next.pageCount }, 'scan batch cancelled')
+      this.opts.logger.info({ batchId, pages: next.pageCount }, 'scan batch cancelled')
       return next
     })
   }
@@ -295,30 +295,30 @@ export class ScannerService {
     const batchId = slot.batchId as string
     const { info } = opened
     const run = new BatchRun(opened.client, opened.device, { ...plan, batchId, source: `${info.vendor} ${info.model} (${info.name})` },
-      { intake: this.opts.intake, events: this.events, log: this.opts.log, beforeSheet: this.opts.beforeSheet })
+      { intake: this.opts.intake, events: this.events, logger: this.opts.logger, beforeSheet: this.opts.beforeSheet })
     slot.run = run
     // A start that was being prepared when stop() came: it ends at once, paused like the others.
     if (this.stopping) run.interrupt()
     slot.ended = run.done
       .then(async outcome => await this.record(id, batchId, outcome))
-      .catch(err => { this.opts.log.error({ err, batchId }, 'could not record the end of a scan') })
+      .catch(err => { this.opts.logger.error({ err, batchId }, 'could not record the end of a scan') })
       .finally(() => { if (this.slots.get(id) === slot) this.slots.delete(id) })
   }
 
   /** Stores how a run ended, frees the scanner, then tells the listeners (who may resume at once). */
   private async record (id: string, batchId: string, outcome: RunOutcome): Promise<void> {
-    const { log, intake } = this.opts
+    const { logger, intake } = this.opts
     if (outcome.status === 'paused') {
       const reason = reasonOf(outcome.error, outcome.lost)
       await intake.setBatchStatus(batchId, 'paused', reason)
       this.slots.delete(id)
-      log.warn({ batchId, code: outcome.error.code, details: outcome.error.details, pages: outcome.pages, lost: outcome.lost }, 'scan batch paused')
+      logger.warn({ batchId, code: outcome.error.code, details: outcome.error.details, pages: outcome.pages, lost: outcome.lost }, 'scan batch paused')
       this.events.emit(batchId, { type: 'paused', code: outcome.error.code, reason, pages: outcome.pages })
       return
     }
     await intake.setBatchStatus(batchId, outcome.status)
     this.slots.delete(id)
-    log.info({ batchId, pages: outcome.pages }, `scan batch ${outcome.status}`)
+    logger.info({ batchId, pages: outcome.pages }, `scan batch ${outcome.status}`)
     this.events.emit(batchId, { type: outcome.status, pages: outcome.pages })
   }
 

@@ -25,7 +25,7 @@ export function checkSchedule (setting: string, expression: string): void {
   if (!cron.validate(expression)) throw new AppError('CONFIG_INVALID', { problems: [`${setting}: "${expression}" is not a cron expression`] })
 }
 
-export function startSchedules (jobs: Job[], log: Logger): Schedules {
+export function startSchedules (jobs: Job[], logger: Logger): Schedules {
   const tasks: ScheduledTask[] = []
   for (const job of jobs) {
     checkSchedule(job.name, job.schedule)
@@ -33,9 +33,9 @@ export function startSchedules (jobs: Job[], log: Logger): Schedules {
       const started = performance.now()
       try {
         const result = await job.run()
-        log.info({ job: job.name, ms: Math.round(performance.now() - started), result }, 'scheduled job done')
+        logger.info({ job: job.name, ms: Math.round(performance.now() - started), result }, 'scheduled job done')
       } catch (err) {
-        log.error({ job: job.name, err }, 'scheduled job failed')
+        logger.error({ job: job.name, err }, 'scheduled job failed')
       }
     }, { name: job.name, timezone: TIMEZONE, noOverlap: true }))
   }

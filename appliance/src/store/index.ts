@@ -133,7 +133,7 @@ export class Store {
   /** Province: the districts' replicas (its keys live in `replica-store.ts`). */
   readonly replicas: ReplicaStore
   /** The signed archive log's entries and indexes (its keys live in `log-store.ts`). */
-  readonly log: LogStore
+  readonly archiveLog: LogStore
   /** The audit trail of result lookups by personal ID (its keys live in `audit-store.ts`). */
   readonly audit: AuditStore
   /** The outbox's cursors and dead letters (its keys live in `outbox-store.ts`). */
@@ -154,7 +154,7 @@ export class Store {
     })
     this.inventory = new InventoryStore(this.subs.get('inventory') as unknown as InventorySublevel)
     this.replicas = new ReplicaStore(this.subs.get('replicas') as unknown as ReplicaSublevel)
-    this.log = new LogStore(this.subs.get('log') as unknown as LogSublevel, this.subs.get('logindex') as unknown as LogSublevel)
+    this.archiveLog = new LogStore(this.subs.get('log') as unknown as LogSublevel, this.subs.get('logindex') as unknown as LogSublevel)
     this.audit = new AuditStore(this.subs.get('audit') as unknown as AuditSublevel)
     this.outbox = new OutboxStore(this.subs.get('outbox') as unknown as OutboxSublevel)
   }

@@ -130,10 +130,10 @@ export default async function archiveRoutes (app: FastifyInstance, { services }:
   }, async () => {
     const archive = services.archive
     if (!archive) throw new AppError('SERVICE_UNAVAILABLE')
-    const head = await archive.log.head()
+    const head = await archive.archiveLog.head()
     const id = archive.identity
     return {
-      node: archive.log.peerId,
+      node: archive.archiveLog.peerId,
       log: head,
       ...(id ? { certificate: { ...id.certificate, notBefore: id.certificate.notBefore.toISOString(), notAfter: id.certificate.notAfter.toISOString(), testCertificate: id.testCertificate, agencyName: id.agencyName } } : {})
     }

@@ -12,7 +12,7 @@ import { inspectArchive, type VerifyProgress, type VerifyResult } from './verify
 
 export interface FixityOptions {
   store: Store
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   onProgress?: (p: VerifyProgress) => void
   /** Who ran it, for the events: `system` (the schedule) or a username. */
   agent?: string
@@ -28,7 +28,7 @@ const EVENTS_PER_BATCH = 2000
 const MAX_NAMED = 1000
 
 export async function checkFixityAndRecord (opts: FixityOptions): Promise<FixityResult> {
-  const { store, log } = opts
+  const { store, archiveLog } = opts
   const agent = opts.agent ?? 'system'
   const started = new Date()
   const inspection = await inspectArchive(opts)
@@ -61,7 +61,7 @@ export async function checkFixityAndRecord (opts: FixityOptions): Promise<Fixity
   const failing = [...problems.keys()].sort()
   let logged: LogEntry | null = null
   try {
-    logged = await log.append({
+    logged = await archiveLog.append({
       type: 'fixity.checked',
       data: {
         startedAt: started.toISOString(),

@@ -41,13 +41,13 @@ export class ArchiveLog {
 
   /** Opens the node's log; the node key becomes one of its signers (from the next entry on) if it is not yet. */
   static async open (store: Store, key: NodeKey): Promise<ArchiveLog> {
-    const log = new ArchiveLog(store, key)
+    const archiveLog = new ArchiveLog(store, key)
     await store.lockArchiveLog(async () => {
-      if (await store.log.signer(key.peerId)) return
-      const head = await log.readHead()
+      if (await store.archiveLog.signer(key.peerId)) return
+      const head = await archiveLog.readHead()
       await store.tx().putLogSigner({ peerId: key.peerId, since: head.seq + 1, addedAt: new Date().toISOString() }).commit()
     })
-    return log
+    return archiveLog
   }
 
   get peerId (): string { return this.key.peerId }
@@ -57,13 +57,13 @@ export class ArchiveLog {
   }
 
   private async readHead (): Promise<LogHead> {
-    const last = await this.store.log.last()
+    const last = await this.store.archiveLog.last()
     return last ? { seq: last.seq, hash: entryHash(last.envelope) } : { seq: 0, hash: ZERO_HASH }
   }
 
   /** The head, after checking that its entry is intact (an append never chains onto damaged bytes). */
   private async checkedHead (): Promise<LogHead> {
-    const last = await this.store.log.last()
+    const last = await this.store.archiveLog.last()
     if (!last) return { seq: 0, hash: ZERO_HASH }
     const signer = signerOf(last)
     verifyEnvelope(last.envelope, { expectedSeq: last.seq, peerId: signer })
@@ -113,7 +113,7 @@ export class ArchiveLog {
       const body = verifyEnvelope(envelope, { expectedSeq: head.seq + 1, prevHash: head.hash, peerId: decoded.body.node })
       const text = Buffer.from(envelope).toString('utf8')
       const tx = this.store.tx().putLogEntry({ seq: body.seq, envelope: text, ...(body.recordId !== undefined ? { recordId: body.recordId } : {}) })
-      const known = await this.store.log.signer(body.node)
+      const known = await this.store.archiveLog.signer(body.node)
       if (!known || known.since > body.seq) tx.putLogSigner({ peerId: body.node, since: body.seq, addedAt: new Date().toISOString() })
       extra?.(tx)
       await tx.commit()
@@ -123,19 +123,19 @@ export class ArchiveLog {
 
   /** One entry, decoded (throws LOG_ENTRY_INVALID `format` when its stored bytes are damaged). */
   async get (seq: number): Promise<LogEntry | undefined> {
-    const row = await this.store.log.get(seq)
+    const row = await this.store.archiveLog.get(seq)
     return row ? entryOf(row) : undefined
   }
 
   /** Up to `limit` entries from `from` (inclusive) exactly as stored: what replication sends. */
   async entries (from: number, limit: number): Promise<Array<{ seq: number, envelope: Uint8Array }>> {
-    return await this.store.log.range(from, Math.min(Math.max(0, Math.floor(limit)), MAX_PAGE))
+    return await this.store.archiveLog.range(from, Math.min(Math.max(0, Math.floor(limit)), MAX_PAGE))
   }
 
   /** The entries naming a record, oldest first. */
   async forRecord (recordId: string): Promise<LogEntry[]> {
     const out: LogEntry[] = []
-    for (const seq of await this.store.log.seqsOf(recordId)) {
+    for (const seq of await this.store.archiveLog.seqsOf(recordId)) {
       const entry = await this.get(seq)
       if (entry) out.push(entry)
     }
@@ -144,7 +144,7 @@ export class ArchiveLog {
 
   /** The keys allowed to sign this log, each from its `since` on. */
   async signers (): Promise<LogSigner[]> {
-    return await this.store.log.signers()
+    return await this.store.archiveLog.signers()
   }
 }
 

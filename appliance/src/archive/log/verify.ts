@@ -43,7 +43,7 @@ export interface VerifyProgress {
 
 export interface VerifyOptions {
   store: Store
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   onProgress?: (p: VerifyProgress) => void
 }
 
@@ -73,9 +73,9 @@ export async function verifyArchive (opts: VerifyOptions): Promise<VerifyResult>
   return result
 }
 
-export async function inspectArchive ({ store, log, onProgress }: VerifyOptions): Promise<ArchiveInspection> {
+export async function inspectArchive ({ store, archiveLog, onProgress }: VerifyOptions): Promise<ArchiveInspection> {
   const failures: IntegrityFailure[] = []
-  const chain = await walkChain(store, await log.signers(), failures, onProgress)
+  const chain = await walkChain(store, await archiveLog.signers(), failures, onProgress)
   const files = await checkFiles(store, chain, failures, onProgress)
   await checkRecords(store, chain, failures, onProgress)
   await nameUnclaimed(store, failures)
@@ -95,11 +95,11 @@ interface ChainFacts {
 async function walkChain (store: Store, signers: LogSigner[], failures: IntegrityFailure[], onProgress?: VerifyOptions['onProgress']): Promise<ChainFacts> {
   const facts: ChainFacts = { entries: 0, refs: new Map(), sizes: new Map(), archived: new Set(), deleted: new Set() }
   const allowed = new Map(signers.map(s => [s.peerId, s.since]))
-  const total = (await store.log.last())?.seq ?? 0
+  const total = (await store.archiveLog.last())?.seq ?? 0
   let expected = 1
   let prevHash: string | undefined = ZERO_HASH
-  await store.log.scan(async (rows) => {
-    const indexed = await store.log.recordsOf(rows.map(r => r.seq))
+  await store.archiveLog.scan(async (rows) => {
+    const indexed = await store.archiveLog.recordsOf(rows.map(r => r.seq))
     for (const [i, row] of rows.entries()) {
       facts.entries++
       const fail = (problem: string, recordId = indexed[i] ?? lenientRecordId(row.envelope)): void => {
@@ -113,7 +113,7 @@ async function walkChain (store: Store, signers: LogSigner[], failures: Integrit
       if (row.seq !== expected) {
         // Entries are gone: their records are still named by the index when it kept them.
         const gap = Array.from({ length: Math.min(row.seq - expected, 1000) }, (_, k) => expected + k).filter(s => s > 0)
-        const lost = await store.log.recordsOf(gap)
+        const lost = await store.archiveLog.recordsOf(gap)
         for (const [k, seq] of gap.entries()) failures.push({ ...(lost[k] ? { recordId: lost[k] } : {}), seq, problem: 'seq' })
         prevHash = undefined
       }

@@ -16,13 +16,13 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$/
 
 export interface CollectOptions {
   store: Store
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   recordId: string
   unitName?: string | null
   software?: PackageInput['software']
 }
 
-export async function packageInputOf ({ store, log, recordId, unitName, software }: CollectOptions): Promise<PackageInput> {
+export async function packageInputOf ({ store, archiveLog, recordId, unitName, software }: CollectOptions): Promise<PackageInput> {
   const record = await store.getRecord(recordId)
   if (!record || record.deleted) throw new AppError('RECORD_NOT_FOUND', { recordId })
   if (record.status !== 'archived' || !record.pdf) throw new AppError('RECORD_STATE', { recordId, status: record.status })
@@ -33,7 +33,7 @@ export async function packageInputOf ({ store, log, recordId, unitName, software
     path: `${DATA}/page-${String(i + 1).padStart(3, '0')}.${EXT[p.mime] ?? 'bin'}`,
     sha256: p.sha256, size: p.size, mime: p.mime, role: 'master', read: stored(p.sha256)
   }))
-  const entries = await log.forRecord(recordId)
+  const entries = await archiveLog.forRecord(recordId)
   const vouched = new Map(entries.flatMap(e => e.body.files ?? []).map(f => [f.sha256, f]))
   const source = record.sourceSha256 && !pages.some(p => p.sha256 === record.sourceSha256) ? vouched.get(record.sourceSha256) : undefined
   if (source) {
@@ -66,7 +66,7 @@ export async function packageInputOf ({ store, log, recordId, unitName, software
     files,
     events: await store.listEvents(recordId),
     logEntries: entries.map(e => ({ seq: e.seq, envelope: e.envelope })),
-    node: log.peerId,
+    node: archiveLog.peerId,
     ...(software ? { software } : {})
   }
 }

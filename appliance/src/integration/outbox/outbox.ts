@@ -16,7 +16,7 @@ import { freshState, TargetWorker, type OutboxOptions } from './worker.js'
 
 export interface OutboxDeps {
   store: Store
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   /** A signed download link of a record's PDF (FileLinkSigner with the outbox's longer TTL). */
   link: (recordId: string, filename: string) => SignedLink
   targets: OutboxTarget[]
@@ -73,7 +73,7 @@ export class Outbox {
     this.metrics = new OutboxMetrics(deps.registry, async () => (await this.status()).map(s => ({ target: s.name, pending: s.pending })))
     this.workers = deps.targets.map(target => new TargetWorker(target, {
       store: deps.store,
-      log: deps.log,
+      archiveLog: deps.archiveLog,
       link: deps.link,
       options: deps.options,
       logger: deps.logger,
@@ -106,8 +106,8 @@ export class Outbox {
   }
 
   async status (): Promise<OutboxTargetStatus[]> {
-    const { store, log } = this.deps
-    const headSeq = (await log.head()).seq
+    const { store, archiveLog } = this.deps
+    const headSeq = (await archiveLog.head()).seq
     const out: OutboxTargetStatus[] = []
     for (const target of this.deps.targets) {
       const state = await store.outbox.getTarget(target.name) ?? freshState(target.name)

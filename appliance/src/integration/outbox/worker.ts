@@ -25,7 +25,7 @@ export interface OutboxOptions {
 
 export interface WorkerContext {
   store: Store
-  log: ArchiveLog
+  archiveLog: ArchiveLog
   link: (recordId: string, filename: string) => SignedLink
   options: OutboxOptions
   logger: Logger
@@ -136,7 +136,7 @@ export class TargetWorker {
 
   /** One entry, decoded; an unreadable entry becomes a dead letter at once (nothing true can be sent for it). */
   private async readEntry (seq: number): Promise<{ seq: number, body: LogEntryBody } | null> {
-    const [row] = await this.ctx.log.entries(seq, 1)
+    const [row] = await this.ctx.archiveLog.entries(seq, 1)
     if (row?.seq !== seq) {
       await this.setAside(seq, null, 'log entry missing')
       return null
@@ -154,12 +154,12 @@ export class TargetWorker {
    * letter here, up to the next message to send. Skips are saved once the walk stops (losing them costs a re-walk).
    */
   private async advance (): Promise<{ seq: number, body: LogEntryBody } | 'retry-first' | null> {
-    const { store, log } = this.ctx
+    const { store, archiveLog } = this.ctx
     const name = this.target.name
     let skipped = false
     try {
       for (;;) {
-        const rows = await log.entries(this.state.nextSeq, SCAN_PAGE)
+        const rows = await archiveLog.entries(this.state.nextSeq, SCAN_PAGE)
         if (rows.length === 0) return null
         for (const row of rows) {
           let body: LogEntryBody
@@ -254,7 +254,7 @@ export class TargetWorker {
   private async retryDeadLetter (dead: OutboxDeadLetter): Promise<void> {
     const { store, metrics, logger, options } = this.ctx
     const name = this.target.name
-    const entry = await this.ctx.log.get(dead.seq).catch(() => undefined)
+    const entry = await this.ctx.archiveLog.get(dead.seq).catch(() => undefined)
     const { result, message } = entry
       ? await this.send(entry.body, dead.idempotencyKey)
       : { result: { ok: false, error: 'log entry cannot be read', logError: 'log entry cannot be read' } as DeliveryResult, message: null }
@@ -306,7 +306,7 @@ export class TargetWorker {
       recordId: body?.recordId ?? null,
       type: body?.type ?? 'unknown',
       // An unreadable entry's signer is unknown; this node wrote it (a restored log keeps the keys it was given).
-      idempotencyKey: idempotencyKeyOf(body ?? { node: this.ctx.log.peerId }, seq),
+      idempotencyKey: idempotencyKeyOf(body ?? { node: this.ctx.archiveLog.peerId }, seq),
       state: 'dead',
       retries: 0,
       ...attempt,
